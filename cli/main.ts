@@ -1,0 +1,29 @@
+// The nightshift command line. Each command lives in its own file and registers itself here.
+// Configuration errors print one clear line (never a stack trace) and exit 2.
+
+import { Command, CommanderError } from "commander";
+import { isNightshiftError } from "../core/errors.ts";
+
+const program = new Command()
+  .name("nightshift")
+  .description("Autotune GPU and CPU kernels overnight; keep only results that were verified.")
+  .showHelpAfterError()
+  .exitOverride();
+
+const commands: Array<(program: Command) => void> = [
+  // Command registrations (one import per command file) are appended below.
+];
+
+for (const register of commands) register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
+  if (isNightshiftError(error)) {
+    process.stderr.write(`nightshift: ${error.message} [${error.code}]\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`nightshift: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
+  process.exit(70);
+}

@@ -1,0 +1,94 @@
+// Turning (spec, parameters, source) into a Variant with a content hash. The hash covers everything
+// that changes what is built, so an identical variant is never measured twice.
+
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { compileExpr } from "../core/expr.ts";
+import { describeValue, fail } from "../core/errors.ts";
+import type { KernelSpec, Params, ParamValue } from "../specs/schema.ts";
+import type { Variant } from "../runners/types.ts";
+
+export function sha256(text: string | Buffer): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** Parses "k=v,k=v" from the command line, coercing numbers. */
+export function parseParamList(text: string): Params {
+  const out: Params = {};
+  for (const part of text.split(",").filter((p) => p.trim() !== "")) {
+    const eq = part.indexOf("=");
+    if (eq <= 0) fail("PARAMS_INVALID", `--params: expected k=v pairs separated by commas, received ${JSON.stringify(part)}`);
+    const key = part.slice(0, eq).trim();
+    const raw = part.slice(eq + 1).trim();
+    out[key] = raw !== "" && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+  }
+  return out;
+}
+
+/** Fills unspecified parameters from the baseline and checks values and restrictions. */
+export function resolveParams(spec: KernelSpec, given: Params): Params {
+  const names = Object.keys(spec.parameters);
+  for (const key of Object.keys(given)) {
+    if (!names.includes(key)) fail("PARAMS_INVALID", `params.${key}: expected one of the parameters {${names.join(", ")}}, received "${key}"`);
+  }
+  const params: Params = {};
+  for (const name of names) {
+    const value = name in given ? given[name]! : spec.baseline[name]!;
+    const allowed = spec.parameters[name]!;
+    const match = allowed.find((a) => a === value || String(a) === String(value));
+    if (match === undefined) fail("PARAMS_INVALID", `params.${name}: expected one of ${describeValue(allowed)}, received ${describeValue(value)}`);
+    params[name] = match;
+  }
+  const env = { ...spec.problem.tune, ...params };
+  spec.restrictions.forEach((r, i) => {
+    if (!compileExpr(r, null, `restrictions[${i}]`).evaluateBool(env)) {
+      fail("PARAMS_INVALID", `params: expected a configuration satisfying restriction ${JSON.stringify(r)}, received ${describeValue(params)}`);
+    }
+  });
+  return params;
+}
+
+/** Canonical JSON (sorted keys) so equal parameter sets hash equally. */
+export function canonicalParams(params: Params): string {
+  return JSON.stringify(Object.fromEntries(Object.entries(params).sort(([a], [b]) => a.localeCompare(b))));
+}
+
+export function variantHash(spec: KernelSpec, params: Params, source: string): string {
+  return sha256([spec.id, canonicalParams(params), sha256(source), JSON.stringify(spec.build)].join("\n")).slice(0, 16);
+}
+
+export function makeVariant(
+  spec: KernelSpec,
+  given: Params,
+  options: { source?: string; origin?: Variant["origin"]; parentHash?: string } = {},
+): Variant {
+  const params = resolveParams(spec, given);
+  const source = options.source ?? spec.templateSource;
+  const origin = options.origin ?? (options.source === undefined ? "template" : "file");
+  return { hash: variantHash(spec, params, source), spec, params, source, origin, parentHash: options.parentHash };
+}
+
+export function readVariantSource(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    return fail("SOURCE_INVALID", `--source: expected a readable kernel source file, received ${JSON.stringify(path)} (${(error as Error).message})`);
+  }
+}
+
+/** -DNAME=value for every parameter, in a stable order. */
+export function defineFlags(params: Params): string[] {
+  return Object.entries(params)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]: [string, ParamValue]) => `-D${k}=${v}`);
+}
+
+/** The spec's base flags plus any flags selected by parameter values. */
+export function compilerFlags(spec: KernelSpec, params: Params): string[] {
+  const flags = [...spec.build.flags];
+  for (const [name, byValue] of Object.entries(spec.build.flagsByParameter)) {
+    const selected = byValue[String(params[name])];
+    if (selected) flags.push(...selected);
+  }
+  return flags;
+}

@@ -1,0 +1,97 @@
+// The durable store's interface. Append-only: an evaluation is committed before any decision uses it,
+// so a crash loses nothing and a resumed campaign never measures the same variant twice on a device.
+
+import type { LedgerEntry } from "../agents/types.ts";
+import type { HardwareProfile } from "../hardware-profiles/schema.ts";
+import type { Params } from "../specs/schema.ts";
+import type { EvalResult, Variant } from "../runners/types.ts";
+
+export type CampaignState = "running" | "finished" | "failed";
+
+export type StopReason = "budget" | "time" | "roofline" | "stalled" | "exhausted" | "interrupted";
+
+export interface CampaignConfig {
+  specDir: string;
+  specId: string;
+  specName: string;
+  devices: string[];
+  /** Evaluations per device. */
+  budget: number;
+  timeBudgetSeconds?: number;
+  strategy: string;
+  seed: number;
+  batchSize: number;
+  /** Model configuration (issue: LLM agents), recorded for the evidence trail. */
+  models?: Record<string, string>;
+  /** Anything else the campaign needs to resume exactly as it began (CLI options). */
+  options?: Record<string, unknown>;
+}
+
+export interface CampaignRecord {
+  id: string;
+  config: CampaignConfig;
+  state: CampaignState;
+  stopReason: StopReason | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface EvaluationRecord {
+  id: number;
+  campaignId: string;
+  variantHash: string;
+  device: string;
+  params: Params;
+  origin: Variant["origin"];
+  status: EvalResult["status"];
+  medianMs: number | null;
+  /** The full typed result, raw samples included. */
+  result: EvalResult;
+  /** Re-measurements of an existing variant (confirmation runs) are kept but do not count against the budget. */
+  purpose: "explore" | "confirm";
+  createdAt: string;
+}
+
+export interface VariantRecord {
+  hash: string;
+  specId: string;
+  params: Params;
+  source: string;
+  origin: Variant["origin"];
+  parentHash: string | null;
+  createdAt: string;
+}
+
+export interface ModelCallRecord {
+  campaignId: string;
+  role: "planner" | "coder" | "critic";
+  model: string;
+  tokensIn: number;
+  tokensOut: number;
+  latencyMs: number;
+  costUsd: number;
+  ok: boolean;
+  error?: string;
+  variantHash?: string;
+}
+
+export interface Store {
+  readonly path: string;
+  createCampaign(config: CampaignConfig, profiles: HardwareProfile[]): CampaignRecord;
+  getCampaign(id: string): CampaignRecord | null;
+  listCampaigns(): CampaignRecord[];
+  setCampaignState(id: string, state: CampaignState, stopReason: StopReason | null): void;
+  /** Idempotent: a variant is stored once per hash. */
+  putVariant(variant: Variant): void;
+  getVariant(hash: string): VariantRecord | null;
+  /** Appends one evaluation in its own transaction (committed when this returns). */
+  appendEvaluation(campaignId: string, variant: Variant, result: EvalResult, purpose: EvaluationRecord["purpose"]): EvaluationRecord;
+  evaluations(campaignId: string, filter?: { device?: string; purpose?: EvaluationRecord["purpose"] }): EvaluationRecord[];
+  /** Evaluations of the same kernel (spec name) on other devices and campaigns, for transfer. */
+  evaluationsOfSpec(specName: string): EvaluationRecord[];
+  appendLedger(campaignId: string, entry: LedgerEntry): void;
+  ledger(campaignId: string): LedgerEntry[];
+  appendModelCall(call: ModelCallRecord): void;
+  modelCalls(campaignId: string): ModelCallRecord[];
+  close(): void;
+}
