@@ -72,6 +72,8 @@ export interface CoderInput {
   parentHash: string | null;
   /** Latest feedback on the previous rewrite (e.g. the compile log or mismatch), bounded. */
   feedback: string | null;
+  /** The critic's ledger, so a model coder does not repeat a failed code change (optional). */
+  ledger?: readonly LedgerEntry[];
 }
 
 export type CoderOutput =

@@ -3,6 +3,13 @@
 
 import { Command, CommanderError } from "commander";
 import { isNightshiftError } from "../core/errors.ts";
+import { registerBenchStrategies } from "./bench-strategies.ts";
+import { registerList } from "./list.ts";
+import { registerReport } from "./report.ts";
+import { registerResults } from "./results.ts";
+import { registerMeasure } from "./measure.ts";
+import { registerResume } from "./resume.ts";
+import { registerRun } from "./run.ts";
 
 const program = new Command()
   .name("nightshift")
@@ -12,6 +19,13 @@ const program = new Command()
 
 const commands: Array<(program: Command) => void> = [
   // Command registrations (one import per command file) are appended below.
+  registerBenchStrategies,
+  registerRun,
+  registerResume,
+  registerList,
+  registerResults,
+  registerMeasure,
+  registerReport,
 ];
 
 for (const register of commands) register(program);

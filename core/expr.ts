@@ -27,6 +27,14 @@ export interface CompiledExpr {
   evaluateBool(env: ExprEnv): boolean;
 }
 
+/** Python 3's round(): halves go to the even neighbour. */
+function roundHalfEven(a: number): number {
+  const floor = Math.floor(a);
+  const diff = a - floor;
+  if (diff !== 0.5) return Math.round(a);
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
 const FUNCTIONS: Record<string, (...args: number[]) => number> = {
   min: (...a) => Math.min(...a),
   max: (...a) => Math.max(...a),
@@ -34,7 +42,7 @@ const FUNCTIONS: Record<string, (...args: number[]) => number> = {
   ceil: (a) => Math.ceil(a),
   floor: (a) => Math.floor(a),
   int: (a) => Math.trunc(a),
-  round: (a) => Math.round(a),
+  round: roundHalfEven,
   log2: (a) => Math.log2(a),
   sqrt: (a) => Math.sqrt(a),
   div_ceil: (a, b) => Math.ceil(a / b),

@@ -1,7 +1,7 @@
 // The durable store's interface. Append-only: an evaluation is committed before any decision uses it,
 // so a crash loses nothing and a resumed campaign never measures the same variant twice on a device.
 
-import type { LedgerEntry } from "../agents/types.ts";
+import type { Incumbent, LedgerEntry } from "../agents/types.ts";
 import type { HardwareProfile } from "../hardware-profiles/schema.ts";
 import type { Params } from "../specs/schema.ts";
 import type { EvalResult, Variant } from "../runners/types.ts";
@@ -75,10 +75,21 @@ export interface ModelCallRecord {
   variantHash?: string;
 }
 
+/** An improvement the critic accepted, as it was at that moment. The latest per device is the incumbent. */
+export interface AcceptedRecord {
+  campaignId: string;
+  incumbent: Incumbent;
+  /** The critic's reason, e.g. "accepted ... after interleaved confirmation: ...". */
+  verdict: string;
+  createdAt: string;
+}
+
 export interface Store {
   readonly path: string;
   createCampaign(config: CampaignConfig, profiles: HardwareProfile[]): CampaignRecord;
   getCampaign(id: string): CampaignRecord | null;
+  /** The device profiles as they were when the campaign began (profile files may change later). */
+  campaignProfiles(id: string): HardwareProfile[];
   listCampaigns(): CampaignRecord[];
   setCampaignState(id: string, state: CampaignState, stopReason: StopReason | null): void;
   /** Idempotent: a variant is stored once per hash. */
@@ -89,6 +100,10 @@ export interface Store {
   evaluations(campaignId: string, filter?: { device?: string; purpose?: EvaluationRecord["purpose"] }): EvaluationRecord[];
   /** Evaluations of the same kernel (spec name) on other devices and campaigns, for transfer. */
   evaluationsOfSpec(specName: string): EvaluationRecord[];
+  /** Records an accepted improvement (the variant must already be stored through appendEvaluation). */
+  appendIncumbent(campaignId: string, incumbent: Incumbent, verdict: string): void;
+  /** Accepted improvements in the order they were accepted. */
+  incumbents(campaignId: string): AcceptedRecord[];
   appendLedger(campaignId: string, entry: LedgerEntry): void;
   ledger(campaignId: string): LedgerEntry[];
   appendModelCall(call: ModelCallRecord): void;

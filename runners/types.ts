@@ -76,6 +76,8 @@ export interface Verification {
   /** Symbols the variant's object defines and calls (for the evidence trail). */
   definedSymbols: string[];
   calledSymbols: string[];
+  /** True when the result was replayed from recorded tuning data: nothing was run or checked now. */
+  replayed?: boolean;
 }
 
 export interface BuildInfo {

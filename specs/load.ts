@@ -14,8 +14,8 @@ export const SPEC_FILE = "kernel.json";
 /** Formats the first zod issue as "field: expected X, received Y". */
 export function formatZodIssue(error: z.ZodError, root: unknown, prefix: string): string {
   const issue = error.issues[0]!;
-  const path = issue.path.map(String);
-  const field = [prefix, ...path].filter(Boolean).join(".") || prefix;
+  // Array positions read as [i], like the cross-field messages below ("arguments[0].name").
+  const field = issue.path.reduce<string>((at, key) => (typeof key === "number" ? `${at}[${key}]` : at ? `${at}.${String(key)}` : String(key)), prefix) || prefix;
   let received: unknown = root;
   for (const key of issue.path) received = received && typeof received === "object" ? (received as Record<PropertyKey, unknown>)[key as PropertyKey] : undefined;
   if (issue.code === "unrecognized_keys") {
@@ -24,7 +24,12 @@ export function formatZodIssue(error: z.ZodError, root: unknown, prefix: string)
   if (issue.code === "invalid_type" && received === undefined) {
     return `${field}: expected ${issue.expected}, received nothing (the field is missing)`;
   }
-  const expected = issue.code === "invalid_type" ? issue.expected : issue.message.replace(/^Invalid input: /, "");
+  const expected =
+    issue.code === "invalid_type"
+      ? issue.expected
+      : issue.message
+          .replace(/^Invalid (input|option): (expected )?/, "")
+          .replace(/^Invalid discriminator value\. Expected /, "one of ");
   return `${field}: expected ${expected}, received ${describeValue(received)}`;
 }
 

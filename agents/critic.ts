@@ -1,0 +1,223 @@
+// The critic's job for one device: deterministic verdicts on the round's results, then (advisory) a
+// diagnosis from the CriticPolicy. The harness has already checked correctness and cheating, so here:
+// only ok variants may become incumbent; a close call is re-measured interleaved with the incumbent and
+// accepted only if the improvement exceeds the noise; a regression never replaces the incumbent; every
+// failure goes into the ledger the planner reads. Finally the stop rules are applied.
+
+import { log } from "../core/log.ts";
+import type { CampaignContext, DeviceProgress, ResultSummary } from "../graphs/campaign-state.ts";
+import type { EvaluationRecord, StopReason } from "../results/types.ts";
+import type { EvalResult, Variant } from "../runners/types.ts";
+import type { Params } from "../specs/schema.ts";
+import { countedEvaluations, storedVariant } from "./history.ts";
+import { blamePatterns, failureMessage, patternKey, type FailureOutcome } from "./ledger.ts";
+import { baselineHash } from "./planner.ts";
+import { runWithRetries } from "./profiler.ts";
+import { isCloseCall, judgeImprovement, median, medianCI } from "./significance.ts";
+import type { Incumbent } from "./types.ts";
+
+type OkRecord = EvaluationRecord & { result: Extract<EvalResult, { status: "ok" }> };
+
+const isOk = (r: EvaluationRecord): r is OkRecord => r.result.status === "ok";
+
+function summaryOf(r: OkRecord): ResultSummary {
+  return { variantHash: r.variantHash, params: r.params, medianMs: r.result.stats.medianMs, ci95Ms: r.result.stats.ci95Ms };
+}
+
+function incumbentOf(device: string, r: OkRecord, timing?: { medianMs: number; ci95Ms: [number, number] }): Incumbent {
+  return {
+    device,
+    variantHash: r.variantHash,
+    params: r.params,
+    family: r.origin === "model" ? r.variantHash : "template",
+    medianMs: timing?.medianMs ?? r.result.stats.medianMs,
+    ci95Ms: timing?.ci95Ms ?? r.result.stats.ci95Ms,
+    ...(r.result.build?.stats ? { compile: r.result.build.stats } : {}),
+    ...(r.result.build?.occupancy ? { occupancy: r.result.build.occupancy } : {}),
+    ...(r.result.roofline ? { roofline: r.result.roofline } : {}),
+  };
+}
+
+// ---- ledger ----
+
+function appendLedger(ctx: CampaignContext, device: string, failures: readonly FailureOutcome[], all: readonly EvaluationRecord[]): void {
+  const parameterCount = ctx.space.parameters.length;
+  const existing = ctx.store.ledger(ctx.campaignId).filter((e) => e.device === device);
+  // The critic may run twice for one round after a kill; entries already written are not written again.
+  const seen = new Set(existing.map((e) => `${e.status}|${e.variantHash}|${patternKey(e.pattern)}`));
+  for (const f of failures) {
+    const key = `${f.status}|${f.variantHash}|${patternKey(f.params)}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    ctx.store.appendLedger(ctx.campaignId, { status: f.status, pattern: f.params, message: f.message, variantHash: f.variantHash, device, occurrences: 1 });
+  }
+  const known = new Set(existing.filter((e) => Object.keys(e.pattern).length < parameterCount).map((e) => `${e.status}|${patternKey(e.pattern)}`));
+  const failed = all.filter((r) => !isOk(r)).map((r) => ({ variantHash: r.variantHash, params: r.params, status: r.status, message: failureMessage(r.result) }));
+  const succeeded = all.filter(isOk).map((r) => r.params);
+  for (const blamed of blamePatterns(failed, succeeded)) {
+    const key = `${blamed.status}|${patternKey(blamed.pattern)}`;
+    if (Object.keys(blamed.pattern).length >= parameterCount || known.has(key)) continue;
+    known.add(key);
+    const shared = Object.entries(blamed.pattern).map(([k, v]) => `${k}=${v}`).join(", ");
+    ctx.store.appendLedger(ctx.campaignId, {
+      status: blamed.status,
+      pattern: blamed.pattern,
+      message: `${blamed.occurrences} ${blamed.status} failures share ${shared} and no success does; e.g. ${blamed.example.message}`,
+      variantHash: blamed.example.variantHash,
+      device,
+      occurrences: blamed.occurrences,
+    });
+  }
+}
+
+// ---- confirmation of close calls ----
+
+type Confirmation =
+  | { kind: "measured"; candidate: number[][]; incumbent: number[][] }
+  | { kind: "failed"; variant: Variant; result: EvalResult }
+  | { kind: "inconclusive"; reason: string };
+
+/** Alternates candidate and incumbent runs (A B A B ...), each a fresh process through the runner. */
+async function confirmInterleaved(ctx: CampaignContext, device: string, candidate: Variant, incumbent: Variant): Promise<Confirmation> {
+  const samples = { candidate: [] as number[][], incumbent: [] as number[][] };
+  for (let pair = 0; pair < ctx.settings.confirmPairs; pair++) {
+    for (const [variant, into] of [
+      [candidate, samples.candidate],
+      [incumbent, samples.incumbent],
+    ] as const) {
+      const { results } = await runWithRetries(ctx, device, [variant], "confirm");
+      const result = results[0]!;
+      if (result.status === "infra_error") return { kind: "inconclusive", reason: failureMessage(result) };
+      if (result.status !== "ok") return { kind: "failed", variant, result };
+      into.push(result.samplesMs);
+    }
+  }
+  return { kind: "measured", ...samples };
+}
+
+interface Decision {
+  incumbent: Incumbent | null;
+  verdict: string;
+  failure?: FailureOutcome;
+}
+
+async function decide(ctx: CampaignContext, device: string, incumbent: Incumbent, best: OkRecord, round: number): Promise<Decision> {
+  const stats = best.result.stats;
+  const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+  const gain = (incumbent.medianMs - stats.medianMs) / incumbent.medianMs;
+  if (gain <= 0) {
+    return { incumbent: null, verdict: `rejected ${best.variantHash}: ${stats.medianMs.toFixed(4)} ms is not faster than the incumbent's ${incumbent.medianMs.toFixed(4)} ms` };
+  }
+  if (!isCloseCall(stats, incumbent, ctx.settings.closeFraction)) {
+    return {
+      incumbent: incumbentOf(device, best),
+      verdict: `accepted ${best.variantHash}: ${pct(gain)} faster with disjoint 95% CIs (${stats.ci95Ms.map((x) => x.toFixed(4)).join("..")} vs ${incumbent.ci95Ms.map((x) => x.toFixed(4)).join("..")} ms)`,
+    };
+  }
+  const candidateVariant = storedVariant(ctx.store, ctx.spec, best.variantHash);
+  const incumbentVariant = storedVariant(ctx.store, ctx.spec, incumbent.variantHash);
+  const confirmation = await confirmInterleaved(ctx, device, candidateVariant, incumbentVariant);
+  if (confirmation.kind === "inconclusive") return { incumbent: null, verdict: `not accepted ${best.variantHash}: confirmation incomplete (${confirmation.reason})` };
+  if (confirmation.kind === "failed") {
+    const who = confirmation.variant.hash === best.variantHash ? "candidate" : "incumbent";
+    const message = `${who} failed its confirmation run: ${failureMessage(confirmation.result)}`;
+    return {
+      incumbent: null,
+      verdict: `not accepted ${best.variantHash}: ${message}`,
+      failure: { variantHash: confirmation.variant.hash, params: confirmation.variant.params, status: confirmation.result.status, message },
+    };
+  }
+  const verdict = judgeImprovement(confirmation, { seed: ctx.settings.seed + round });
+  if (!verdict.accepted) return { incumbent: null, verdict: `not accepted ${best.variantHash} (close call): ${verdict.reason}` };
+  const pooled = confirmation.candidate.flat();
+  return {
+    incumbent: incumbentOf(device, best, { medianMs: median(pooled), ci95Ms: medianCI(pooled) }),
+    verdict: `accepted ${best.variantHash} after interleaved confirmation: ${verdict.reason}`,
+  };
+}
+
+// ---- stop rules ----
+
+function stopReason(ctx: CampaignContext, p: DeviceProgress): StopReason | null {
+  const s = ctx.settings;
+  if (p.explored >= s.budget) return "budget";
+  if (s.timeBudgetMs !== null && ctx.activeMs() >= s.timeBudgetMs) return "time";
+  const roof = p.incumbent?.roofline;
+  if (p.incumbent && roof && roof.floorMs > 0 && p.incumbent.medianMs <= roof.floorMs * (1 + s.rooflineFraction)) return "roofline";
+  if (s.stallAfter > 0 && p.incumbent && p.explored - p.lastImprovementAt >= s.stallAfter) return "stalled";
+  if (p.infraStreak >= s.maxInfraRounds) return "interrupted";
+  if (p.idleRounds >= 3) return "exhausted";
+  return null;
+}
+
+export async function criticDevice(ctx: CampaignContext, progress: DeviceProgress, round: number): Promise<Partial<DeviceProgress>> {
+  const device = progress.device;
+  const records = countedEvaluations(ctx.store, ctx.campaignId, device);
+  const inBatch = new Set(progress.batch);
+  const results = records.filter((r) => inBatch.has(r.variantHash));
+  const next: DeviceProgress = { ...progress, explored: records.length, idleRounds: results.length === 0 ? progress.idleRounds + 1 : 0 };
+
+  const baseHash = baselineHash(ctx);
+  const base = results.find((r) => r.variantHash === baseHash);
+  if (base) {
+    next.baselineMeasured = true;
+    if (isOk(base)) next.baseline = summaryOf(base);
+  }
+
+  const failures: FailureOutcome[] = results
+    .filter((r) => !isOk(r))
+    .map((r) => ({ variantHash: r.variantHash, params: r.params, status: r.status, message: failureMessage(r.result) }));
+  const ok = results.filter(isOk).sort((a, b) => a.result.stats.medianMs - b.result.stats.medianMs);
+  const verdicts: string[] = [];
+  if (!next.incumbent) {
+    // The first verified variant (the baseline when it passed) is the reference everything else must beat.
+    const first = ok.find((r) => r.variantHash === baseHash) ?? ok[0];
+    if (first) {
+      next.incumbent = incumbentOf(device, first);
+      next.lastImprovementAt = records.length;
+      const verdict = `first verified variant ${first.variantHash}: ${first.result.stats.medianMs.toFixed(4)} ms`;
+      verdicts.push(verdict);
+      const speedup = next.baseline ? next.baseline.medianMs / next.incumbent.medianMs : null;
+      ctx.emit({ type: "accepted", device, incumbent: next.incumbent, speedup, reason: verdict });
+    }
+  }
+  const best = ok.find((r) => r.variantHash !== next.incumbent?.variantHash);
+  if (next.incumbent && best) {
+    const decision = await decide(ctx, device, next.incumbent, best, round);
+    verdicts.push(decision.verdict);
+    if (decision.failure) failures.push(decision.failure);
+    if (decision.incumbent) {
+      next.incumbent = decision.incumbent;
+      next.lastImprovementAt = records.length;
+      const speedup = next.baseline ? next.baseline.medianMs / decision.incumbent.medianMs : null;
+      ctx.emit({ type: "accepted", device, incumbent: decision.incumbent, speedup, reason: decision.verdict });
+    } else {
+      ctx.emit({ type: "rejected", device, variantHash: best.variantHash, reason: decision.verdict });
+    }
+  }
+  appendLedger(ctx, device, failures, records);
+  next.confirms = ctx.store.evaluations(ctx.campaignId, { device, purpose: "confirm" }).length;
+  next.lastVerdict = verdicts.length > 0 ? verdicts.join("; ") : failures.length > 0 ? failures.map((f) => f.message).join("; ").slice(0, 500) : null;
+
+  try {
+    next.diagnosis = await ctx.critic.diagnose({
+      spec: ctx.spec,
+      device: ctx.devices.get(device)!.profile,
+      incumbent: next.incumbent,
+      round: results.map((r) => ({
+        params: r.params as Params,
+        status: r.status,
+        ...(isOk(r) ? { medianMs: r.result.stats.medianMs, ...(r.result.roofline ? { roofline: r.result.roofline } : {}) } : {}),
+        ...(r.result.build?.stats ? { compile: r.result.build.stats } : {}),
+        ...(r.result.build?.occupancy ? { occupancy: r.result.build.occupancy } : {}),
+      })),
+    });
+  } catch (error) {
+    // A diagnosis is advice; a policy that fails to give one must not stop the campaign.
+    log.warn({ device, policy: ctx.critic.name, error: (error as Error).message }, "diagnosis failed; continuing without one");
+  }
+
+  const reason = stopReason(ctx, next);
+  if (reason) ctx.emit({ type: "device_stopped", device, reason });
+  return { ...next, stopReason: reason, batch: [] };
+}

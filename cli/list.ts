@@ -1,0 +1,41 @@
+// nightshift list: every campaign in the store with its spec, devices, state and evaluations.
+
+import type { Command } from "commander";
+import { countedEvaluations } from "../agents/history.ts";
+import { defaultDbPath, openStore } from "../results/store.ts";
+
+export function registerList(program: Command): void {
+  program
+    .command("list")
+    .description("list the campaigns in the result store")
+    .option("--db <path>", "result store (default: $NIGHTSHIFT_DB or ./.nightshift/nightshift.db)")
+    .option("--json", "print a JSON array")
+    .action((flags: { db?: string; json?: boolean }) => {
+      const store = openStore(flags.db ?? defaultDbPath(), { mustExist: true });
+      try {
+        const rows = store.listCampaigns().map((c) => ({
+          id: c.id,
+          spec: c.config.specName,
+          devices: c.config.devices,
+          state: c.state,
+          stopReason: c.stopReason,
+          evaluations: c.config.devices.reduce((n, d) => n + countedEvaluations(store, c.id, d).length, 0),
+          budget: c.config.budget * c.config.devices.length,
+          createdAt: c.createdAt,
+        }));
+        if (flags.json) {
+          process.stdout.write(`${JSON.stringify(rows)}\n`);
+          return;
+        }
+        if (rows.length === 0) {
+          process.stdout.write(`no campaigns in ${store.path}\n`);
+          return;
+        }
+        const table = [["id", "spec", "devices", "state", "evaluations", "created"], ...rows.map((r) => [r.id, r.spec, r.devices.join(","), r.stopReason ? `${r.state} (${r.stopReason})` : r.state, `${r.evaluations}/${r.budget}`, r.createdAt])];
+        const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+        for (const row of table) process.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()}\n`);
+      } finally {
+        store.close();
+      }
+    });
+}

@@ -1,0 +1,27 @@
+// nightshift resume <id>: continue an unfinished campaign from its last checkpoint. Nothing committed is
+// measured again and the budget is honoured exactly; a finished campaign is reported, not reopened.
+
+import type { Command } from "commander";
+import { resumeCampaign } from "../graphs/run-campaign.ts";
+import { createProgress } from "./progress.ts";
+import { interruptible, printOutcome } from "./run.ts";
+
+export function registerResume(program: Command): void {
+  program
+    .command("resume")
+    .description("continue a campaign that was stopped or killed")
+    .argument("<id>", "campaign id (see nightshift list)")
+    .option("--db <path>", "result store (default: $NIGHTSHIFT_DB or ./.nightshift/nightshift.db)")
+    .option("--json", "print exactly one JSON object with the outcome on stdout")
+    .action(async (id: string, flags: { db?: string; json?: boolean }) => {
+      const progress = createProgress();
+      const controller = interruptible();
+      try {
+        const outcome = await resumeCampaign(id, { ...(flags.db ? { dbPath: flags.db } : {}), onEvent: progress.onEvent, signal: controller.signal });
+        progress.finish();
+        printOutcome(outcome, flags.json === true);
+      } finally {
+        progress.finish();
+      }
+    });
+}

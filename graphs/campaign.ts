@@ -1,0 +1,87 @@
+// The campaign graph: planner -> coder -> profiler -> critic -> (planner | END).
+// Each node works on every device that has not stopped, each device through its own runner and policy;
+// devices run side by side and their results are never mixed. The runtime context (store, runners,
+// policies) is closed over, so state stays small and checkpoints stay cheap.
+
+import { END, START, StateGraph, type BaseCheckpointSaver } from "@langchain/langgraph";
+import { codeDevice } from "../agents/coder.ts";
+import { criticDevice } from "../agents/critic.ts";
+import { planDevice } from "../agents/planner.ts";
+import { profileDevice } from "../agents/profiler.ts";
+import type { StopReason } from "../results/types.ts";
+import {
+  CampaignState,
+  type CampaignContext,
+  type CampaignStateType,
+  type CampaignUpdate,
+  type DeviceProgress,
+  type DeviceUpdates,
+} from "./campaign-state.ts";
+
+type DeviceStep = (progress: DeviceProgress) => Promise<Partial<DeviceProgress>>;
+
+async function forActiveDevices(state: CampaignStateType, step: DeviceStep): Promise<DeviceUpdates> {
+  const active = Object.values(state.devices).filter((d) => d.stopReason === null);
+  const updates = await Promise.all(active.map(async (d) => [d.device, await step(d)] as const));
+  return Object.fromEntries(updates);
+}
+
+/** The campaign's reason is the one most devices stopped for (the first device's on a tie). */
+export function campaignStopReason(devices: readonly DeviceProgress[]): StopReason | null {
+  if (devices.length === 0 || devices.some((d) => d.stopReason === null)) return null;
+  const counts = new Map<StopReason, number>();
+  for (const d of devices) counts.set(d.stopReason!, (counts.get(d.stopReason!) ?? 0) + 1);
+  return [...counts.entries()].reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+}
+
+// ---- nodes ----
+
+export function plannerNode(ctx: CampaignContext) {
+  return async (state: CampaignStateType): Promise<CampaignUpdate> => {
+    const round = state.round + 1;
+    ctx.emit({ type: "round", round });
+    const devices = await forActiveDevices(state, (d) => planDevice(ctx, d));
+    for (const [device, update] of Object.entries(devices)) if (update.stopReason) ctx.emit({ type: "device_stopped", device, reason: update.stopReason });
+    return { round, devices };
+  };
+}
+
+export function coderNode(ctx: CampaignContext) {
+  return async (state: CampaignStateType): Promise<CampaignUpdate> => ({ devices: await forActiveDevices(state, (d) => codeDevice(ctx, d)) });
+}
+
+export function profilerNode(ctx: CampaignContext) {
+  return async (state: CampaignStateType): Promise<CampaignUpdate> => ({ devices: await forActiveDevices(state, (d) => profileDevice(ctx, d)) });
+}
+
+export function criticNode(ctx: CampaignContext) {
+  return async (state: CampaignStateType): Promise<CampaignUpdate> => {
+    const updates = await forActiveDevices(state, (d) => criticDevice(ctx, d, state.round));
+    const after = Object.values(state.devices).map((d) => ({ ...d, ...(updates[d.device] ?? {}) }));
+    return { devices: updates, activeMs: ctx.activeMs(), stopReason: campaignStopReason(after) };
+  };
+}
+
+// ---- router ----
+
+export function afterCritic(state: CampaignStateType): "planner" | typeof END {
+  return Object.values(state.devices).every((d) => d.stopReason !== null) ? END : "planner";
+}
+
+// ---- builder ----
+
+export function buildCampaignGraph(ctx: CampaignContext, checkpointer: BaseCheckpointSaver) {
+  return new StateGraph(CampaignState)
+    .addNode("planner", plannerNode(ctx))
+    .addNode("coder", coderNode(ctx))
+    .addNode("profiler", profilerNode(ctx))
+    .addNode("critic", criticNode(ctx))
+    .addEdge(START, "planner")
+    .addEdge("planner", "coder")
+    .addEdge("coder", "profiler")
+    .addEdge("profiler", "critic")
+    .addConditionalEdges("critic", afterCritic, ["planner", END])
+    .compile({ checkpointer });
+}
+
+export type CampaignGraph = ReturnType<typeof buildCampaignGraph>;

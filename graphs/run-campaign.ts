@@ -1,0 +1,331 @@
+// Starting, resuming and summarising campaigns. The checkpoint database sits beside the store
+// (<store>.checkpoints.db) with thread_id = campaign id. A resume rebuilds the runtime context from the
+// campaign's recorded configuration and continues from the last checkpoint; the node that was running
+// at a kill runs again, and the nodes read the store to skip what it already committed.
+
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
+import { fail } from "../core/errors.ts";
+import { loadProfiles } from "../hardware-profiles/load.ts";
+import type { HardwareProfile } from "../hardware-profiles/schema.ts";
+import { loadSpec } from "../specs/load.ts";
+import { openStore, defaultDbPath } from "../results/store.ts";
+import type { CampaignConfig, CampaignRecord, StopReason, Store } from "../results/types.ts";
+import { createRunner } from "../runners/factory.ts";
+import type { Runner } from "../runners/types.ts";
+import { DEFAULT_STRATEGY, getStrategy } from "../strategies/registry.ts";
+import { spaceFromSpec } from "../strategies/space.ts";
+import type { Strategy } from "../strategies/types.ts";
+import type { KernelSpec, Params } from "../specs/schema.ts";
+import type { CoderPolicy, CriticPolicy, PlannerPolicy } from "../agents/types.ts";
+import { StrategyPlanner } from "../agents/offline-planner.ts";
+import { TemplateCoder } from "../agents/offline-coder.ts";
+import { RuleCritic } from "../agents/offline-critic.ts";
+import { countedEvaluations } from "../agents/history.ts";
+import { failureCounts } from "../agents/profiler.ts";
+import { buildCampaignGraph } from "./campaign.ts";
+import {
+  newDeviceProgress,
+  type CampaignContext,
+  type CampaignDevice,
+  type CampaignEvent,
+  type CampaignSettings,
+  type CampaignStateType,
+  type DeviceProgress,
+} from "./campaign-state.ts";
+
+export const DEFAULT_BUDGET = 30;
+
+/** Defaults of the loop's knobs that are not on the command line. */
+export const DEFAULT_TUNING = {
+  stallAfter: 0,
+  closeFraction: 0.03,
+  rooflineFraction: 0.05,
+  confirmPairs: 3,
+  retryDelaysMs: [500, 2000, 5000],
+  maxInfraRounds: 3,
+} satisfies Omit<CampaignSettings, "budget" | "timeBudgetMs" | "batchSize" | "seed">;
+
+export type CampaignTuning = typeof DEFAULT_TUNING;
+
+export interface CampaignRequest {
+  /** Kernel spec folder (or its kernel.json). */
+  specDir: string;
+  /** "local", shipped profile names, profile files or "replay:<file>"; one runner each. */
+  devices: string[];
+  /** Evaluations per device; the baseline counts. */
+  budget?: number;
+  timeBudgetSeconds?: number;
+  strategy?: string;
+  seed?: number;
+  /** Variants per round and device; defaults to the device's parallel build slots. */
+  batchSize?: number;
+  tuning?: Partial<CampaignTuning>;
+}
+
+/** What a campaign is made of besides its configuration. Every part has an offline default. */
+export interface CampaignParts {
+  runnerFor?: (profile: HardwareProfile) => Runner | Promise<Runner>;
+  plannerFor?: (profile: HardwareProfile, strategy: Strategy) => PlannerPolicy;
+  coder?: CoderPolicy;
+  critic?: CriticPolicy;
+}
+
+export interface CampaignOptions extends CampaignParts {
+  /** Store path; defaults to defaultDbPath(). */
+  dbPath?: string;
+  onEvent?: (event: CampaignEvent) => void;
+  /** Called once the campaign exists in the store (its id is known) and before anything runs. */
+  onStart?: (campaign: CampaignRecord) => void;
+  /** Aborting stops after the current step; the campaign stays resumable. */
+  signal?: AbortSignal;
+}
+
+export interface DeviceOutcome {
+  device: string;
+  evaluations: number;
+  confirms: number;
+  infraErrors: number;
+  failures: Partial<Record<string, number>>;
+  stopReason: StopReason | null;
+  baseline: { params: Params; medianMs: number } | null;
+  best: { params: Params; medianMs: number; ci: [number, number]; variantHash: string } | null;
+  /** Baseline median over best median; null without both. */
+  speedup: number | null;
+  diagnosis: string | null;
+}
+
+export interface CampaignOutcome {
+  campaignId: string;
+  spec: string;
+  state: CampaignRecord["state"];
+  /** Evaluations counted against the budget, all devices together. */
+  evaluations: number;
+  stopReason: StopReason | null;
+  /** The first device's baseline, best and speedup (see `devices` for each device). */
+  baseline: DeviceOutcome["baseline"];
+  best: DeviceOutcome["best"];
+  speedup: number | null;
+  devices: DeviceOutcome[];
+}
+
+export function checkpointPath(storePath: string): string {
+  return /\.(db|sqlite3?)$/.test(storePath) ? storePath.replace(/\.(db|sqlite3?)$/, ".checkpoints.$1") : `${storePath}.checkpoints`;
+}
+
+const threadOf = (id: string) => ({ configurable: { thread_id: id } });
+
+function positiveInteger(value: number, option: string): number {
+  if (!Number.isInteger(value) || value < 1) fail("USAGE", `${option}: expected a positive integer, received ${JSON.stringify(value)}`);
+  return value;
+}
+
+function defaultBatch(profiles: readonly HardwareProfile[]): number {
+  const slots = profiles.map((p) => ("builds" in p.reach ? p.reach.builds : 4));
+  return Math.max(1, Math.min(...slots));
+}
+
+/** A profile argument as it must be given again on resume (paths made absolute). */
+function durableDeviceArg(arg: string): string {
+  if (arg.startsWith("replay:")) return `replay:${resolve(arg.slice("replay:".length))}`;
+  return arg.endsWith(".json") && existsSync(arg) ? resolve(arg) : arg;
+}
+
+export async function startCampaign(request: CampaignRequest, options: CampaignOptions = {}): Promise<CampaignOutcome> {
+  const spec = loadSpec(request.specDir);
+  if (request.devices.length === 0) fail("USAGE", "--device: expected one or more devices, received none");
+  const profiles = await loadProfiles(request.devices.join(","));
+  const strategy = getStrategy(request.strategy ?? DEFAULT_STRATEGY);
+  const budget = positiveInteger(request.budget ?? DEFAULT_BUDGET, "--budget");
+  const batchSize = positiveInteger(request.batchSize ?? defaultBatch(profiles), "--batch");
+  if (request.timeBudgetSeconds !== undefined && !(request.timeBudgetSeconds > 0)) {
+    fail("USAGE", `--time-budget: expected a positive number of seconds, received ${JSON.stringify(request.timeBudgetSeconds)}`);
+  }
+  const tuning: CampaignTuning = { ...DEFAULT_TUNING, ...request.tuning };
+  const config: CampaignConfig = {
+    specDir: spec.dir,
+    specId: spec.id,
+    specName: spec.name,
+    devices: profiles.map((p) => p.name),
+    budget,
+    ...(request.timeBudgetSeconds !== undefined ? { timeBudgetSeconds: request.timeBudgetSeconds } : {}),
+    strategy: strategy.name,
+    seed: request.seed ?? 1,
+    batchSize,
+    options: { deviceArgs: request.devices.map(durableDeviceArg), tuning },
+  };
+  const store = openStore(options.dbPath ?? defaultDbPath());
+  try {
+    const record = store.createCampaign(config, profiles);
+    options.onStart?.(record);
+    return await drive(store, record, spec, profiles, options);
+  } finally {
+    store.close();
+  }
+}
+
+export async function resumeCampaign(id: string, options: CampaignOptions = {}): Promise<CampaignOutcome> {
+  const store = openStore(options.dbPath ?? defaultDbPath(), { mustExist: true });
+  try {
+    const record = requireCampaign(store, id);
+    if (record.state === "finished") {
+      const outcome = await campaignOutcome(store, id);
+      fail("CAMPAIGN_FINISHED", `campaign ${id}: expected an unfinished campaign, received one that finished (${describeOutcome(outcome)})`);
+    }
+    const spec = loadSpec(record.config.specDir);
+    if (spec.id !== record.config.specId) {
+      fail("SPEC_INVALID", `campaign ${id}: expected the spec it began with (${record.config.specId}), received ${spec.id}: ${record.config.specDir} changed since`);
+    }
+    const args = (record.config.options?.deviceArgs as string[] | undefined) ?? record.config.devices;
+    const profiles = await loadProfiles(args.join(","));
+    const names = profiles.map((p) => p.name);
+    if (names.join(",") !== record.config.devices.join(",")) {
+      fail("PROFILE_INVALID", `campaign ${id}: expected the devices ${record.config.devices.join(", ")}, received ${names.join(", ")} from ${args.join(", ")}`);
+    }
+    options.onStart?.(record);
+    return await drive(store, record, spec, profiles, options);
+  } finally {
+    store.close();
+  }
+}
+
+function requireCampaign(store: Store, id: string): CampaignRecord {
+  const record = store.getCampaign(id);
+  if (!record) {
+    const known = store.listCampaigns().map((c) => c.id);
+    fail("CAMPAIGN_NOT_FOUND", `campaign: expected one of the ids in ${store.path} (${known.slice(-5).join(", ") || "none yet"}), received ${JSON.stringify(id)}`);
+  }
+  return record;
+}
+
+function settingsOf(config: CampaignConfig): CampaignSettings {
+  const tuning = { ...DEFAULT_TUNING, ...((config.options?.tuning as Partial<CampaignTuning> | undefined) ?? {}) };
+  return {
+    ...tuning,
+    budget: config.budget,
+    timeBudgetMs: config.timeBudgetSeconds !== undefined ? config.timeBudgetSeconds * 1000 : null,
+    batchSize: config.batchSize,
+    seed: config.seed,
+  };
+}
+
+async function drive(store: Store, record: CampaignRecord, spec: KernelSpec, profiles: HardwareProfile[], options: CampaignOptions): Promise<CampaignOutcome> {
+  const { config, id } = record;
+  const strategy = getStrategy(config.strategy);
+  const saver = SqliteSaver.fromConnString(checkpointPath(store.path));
+  const devices = new Map<string, CampaignDevice>();
+  try {
+    for (const profile of profiles) {
+      const runner = await (options.runnerFor ?? createRunner)(profile);
+      devices.set(profile.name, { profile, runner, planner: options.plannerFor?.(profile, strategy) ?? new StrategyPlanner(strategy) });
+    }
+    const previous = await saver.getTuple(threadOf(id));
+    const resumedFrom = previous?.checkpoint.channel_values as Partial<CampaignStateType> | undefined;
+    const earlierMs = resumedFrom?.activeMs ?? 0;
+    const sessionStart = Date.now();
+    const ctx: CampaignContext = {
+      campaignId: id,
+      store,
+      spec,
+      space: spaceFromSpec(spec),
+      devices,
+      coder: options.coder ?? new TemplateCoder(),
+      critic: options.critic ?? new RuleCritic(),
+      settings: settingsOf(config),
+      activeMs: () => earlierMs + (Date.now() - sessionStart),
+      ...(options.signal ? { signal: options.signal } : {}),
+      emit: (event) => options.onEvent?.(event),
+    };
+    const graph = buildCampaignGraph(ctx, saver);
+    const input = previous
+      ? null
+      : { campaignId: id, round: 0, activeMs: 0, stopReason: null, devices: Object.fromEntries(config.devices.map((d) => [d, newDeviceProgress(d)])) };
+    store.setCampaignState(id, "running", null);
+    ctx.emit({
+      type: "started",
+      campaignId: id,
+      budget: config.budget,
+      devices: config.devices.map((device) => {
+        const counted = countedEvaluations(store, id, device);
+        const progress = resumedFrom?.devices?.[device];
+        return {
+          device,
+          explored: counted.length,
+          baselineMs: progress?.baseline?.medianMs ?? null,
+          bestMs: progress?.incumbent?.medianMs ?? null,
+          failures: failureCounts(counted),
+        };
+      }),
+    });
+    try {
+      // Super-steps are bounded by the budget, not by LangGraph's default limit of 25.
+      const stream = await graph.stream(input, { ...threadOf(id), recursionLimit: 1_000_000, ...(options.signal ? { signal: options.signal } : {}) });
+      for await (const _ of stream) if (options.signal?.aborted) break;
+    } catch (error) {
+      if (!options.signal?.aborted) {
+        store.setCampaignState(id, "failed", null);
+        throw error;
+      }
+    }
+    const final = await graph.getState(threadOf(id));
+    if (final.next.length === 0) store.setCampaignState(id, "finished", (final.values as CampaignStateType).stopReason ?? null);
+    else store.setCampaignState(id, "running", "interrupted");
+    return await campaignOutcome(store, id, saver);
+  } finally {
+    await Promise.allSettled([...devices.values()].map((d) => d.runner.close()));
+    saver.db.close();
+  }
+}
+
+/** The campaign's outcome from the store (counts) and its last checkpoint (incumbents, stop reasons). */
+export async function campaignOutcome(store: Store, id: string, saver?: SqliteSaver): Promise<CampaignOutcome> {
+  const record = requireCampaign(store, id);
+  const own = saver ?? (existsSync(checkpointPath(store.path)) ? SqliteSaver.fromConnString(checkpointPath(store.path)) : undefined);
+  let state: Partial<CampaignStateType> | undefined;
+  try {
+    state = (await own?.getTuple(threadOf(id)))?.checkpoint.channel_values as Partial<CampaignStateType> | undefined;
+  } finally {
+    if (own && !saver) own.db.close();
+  }
+  const devices = record.config.devices.map((name): DeviceOutcome => {
+    const progress: DeviceProgress = state?.devices?.[name] ?? newDeviceProgress(name);
+    const counted = countedEvaluations(store, id, name);
+    const all = store.evaluations(id, { device: name });
+    const baseline = progress.baseline ? { params: progress.baseline.params, medianMs: progress.baseline.medianMs } : null;
+    const inc = progress.incumbent;
+    const best = inc ? { params: inc.params, medianMs: inc.medianMs, ci: inc.ci95Ms, variantHash: inc.variantHash } : null;
+    return {
+      device: name,
+      evaluations: counted.length,
+      confirms: all.filter((e) => e.purpose === "confirm").length,
+      infraErrors: all.filter((e) => e.status === "infra_error").length,
+      failures: failureCounts(counted),
+      stopReason: progress.stopReason,
+      baseline,
+      best,
+      speedup: baseline && best ? Number((baseline.medianMs / best.medianMs).toFixed(3)) : null,
+      diagnosis: progress.diagnosis,
+    };
+  });
+  const first = devices[0]!;
+  return {
+    campaignId: id,
+    spec: record.config.specName,
+    state: record.state,
+    evaluations: devices.reduce((n, d) => n + d.evaluations, 0),
+    stopReason: record.stopReason ?? state?.stopReason ?? null,
+    baseline: first.baseline,
+    best: first.best,
+    speedup: first.speedup,
+    devices,
+  };
+}
+
+/** One line: evaluations, stop reason and each device's best. */
+export function describeOutcome(outcome: CampaignOutcome): string {
+  const perDevice = outcome.devices
+    .map((d) => `${d.device}: ${d.evaluations} evaluations, ${d.best ? `best ${d.best.medianMs.toFixed(4)} ms${d.speedup ? ` (${d.speedup.toFixed(2)}x over the baseline)` : ""}` : "no verified variant"}`)
+    .join("; ");
+  return `${outcome.evaluations} evaluations, stopped: ${outcome.stopReason ?? "not yet"}; ${perDevice}`;
+}

@@ -1,0 +1,237 @@
+// The morning report of a campaign: a Markdown summary a kernel engineer reads first, the convergence
+// plot it embeds, and the dispatch header and JSON their build includes. Everything comes from the store.
+
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fail, isNightshiftError } from "../core/errors.ts";
+import type { HardwareProfile } from "../hardware-profiles/schema.ts";
+import { loadSpec } from "../specs/load.ts";
+import type { KernelSpec, Params } from "../specs/schema.ts";
+import type { SpaceParameter } from "../strategies/types.ts";
+import { writeDispatch } from "./dispatch.ts";
+import {
+  baselineOf,
+  bestVerifiedPerDevice,
+  convergence,
+  failuresByKind,
+  ledgerLessons,
+  modelUsage,
+  speedupOver,
+  topK,
+  type VerifiedVariant,
+} from "./summary.ts";
+import { convergenceSvg, fmtValue } from "./svg-convergence.ts";
+import type { CampaignRecord, EvaluationRecord, Store } from "./types.ts";
+
+export interface ReportFiles {
+  markdownPath: string;
+  svgPath: string;
+  headerPath: string;
+  jsonPath: string;
+}
+
+export interface ReportOptions {
+  /** The campaign's spec; default: loaded from the campaign's spec folder when it is still readable. */
+  spec?: KernelSpec;
+  /** Rows of the top-k table per device. */
+  topK?: number;
+}
+
+export function writeReport(store: Store, campaignId: string, outDir: string, options: ReportOptions = {}): ReportFiles {
+  const campaign = store.getCampaign(campaignId);
+  if (campaign === null) fail("CAMPAIGN_NOT_FOUND", `report: expected a campaign id in ${JSON.stringify(store.path)}, received ${JSON.stringify(campaignId)}`);
+  const spec = options.spec ?? specIfReadable(campaign.config.specDir);
+  const evaluations = store.evaluations(campaignId);
+  const profiles = store.campaignProfiles(campaignId);
+  const name = campaign.config.specName;
+  mkdirSync(outDir, { recursive: true });
+
+  const devices = campaign.config.devices;
+  const svgFile = `${name}_convergence.svg`;
+  const svgPath = join(outDir, svgFile);
+  const accepted = store.incumbents(campaignId);
+  writeFileSync(svgPath, convergenceSvg(`${name}: best verified median so far`, devices.map((device) => ({ device, points: convergence(evaluations, device, accepted) }))));
+
+  const best = bestVerifiedPerDevice(evaluations, accepted);
+  const sources = new Map<string, string>();
+  for (const b of best.values()) if (b.origin !== "template") sources.set(b.variantHash, store.getVariant(b.variantHash)?.source ?? "");
+  const dispatch = writeDispatch(outDir, {
+    specName: name,
+    specId: campaign.config.specId,
+    language: spec?.language ?? (profiles.some((p) => p.kind === "gpu") ? "cuda" : "c"),
+    campaignId,
+    parameters: spec ? Object.entries(spec.parameters).map(([n, values]) => ({ name: n, values })) : parametersOf([...best.values()]),
+    best,
+    sources,
+  });
+
+  const markdown = [
+    ...campaignSection(campaign, spec, evaluations, svgFile),
+    ...devices.flatMap((device) =>
+      deviceSection(device, profiles.find((p) => p.name === device), evaluations, best.get(device) ?? null, spec?.baseline ?? null, options.topK ?? 10, store),
+    ),
+    ...ledgerSection(store, campaignId),
+    ...modelSection(store, campaignId, evaluations),
+    "## Files",
+    "",
+    `- Convergence plot: \`${svgFile}\``,
+    `- Dispatch header: \`${name}_dispatch.h\` (compile with \`-DNIGHTSHIFT_DEVICE_<DEVICE>\` or look devices up in \`${name}_dispatch_table\`)`,
+    `- Dispatch JSON: \`${name}_dispatch.json\``,
+    ...dispatch.sourcePaths.map((p) => `- Rewritten source: \`${p.slice(outDir.length + 1)}\``),
+    "",
+  ];
+  const markdownPath = join(outDir, `${name}_report.md`);
+  writeFileSync(markdownPath, markdown.join("\n"));
+  return { markdownPath, svgPath, headerPath: dispatch.headerPath, jsonPath: dispatch.jsonPath };
+}
+
+/** Without the spec, the parameters and values of the winners are all that is known. */
+function parametersOf(best: readonly VerifiedVariant[]): SpaceParameter[] {
+  const names = best.length > 0 ? Object.keys(best[0]!.params) : [];
+  return names.map((n) => ({ name: n, values: [...new Set(best.map((b) => b.params[n]!))] }));
+}
+
+/** The spec as it is now, or null when its folder moved or no longer validates (the report still works). */
+function specIfReadable(dir: string): KernelSpec | null {
+  try {
+    return loadSpec(dir);
+  } catch (error) {
+    if (isNightshiftError(error)) return null;
+    throw error;
+  }
+}
+
+function campaignSection(c: CampaignRecord, spec: KernelSpec | null, evaluations: readonly EvaluationRecord[], svgFile: string): string[] {
+  const cfg = c.config;
+  const explore = evaluations.filter((e) => e.purpose === "explore").length;
+  const rows: Array<[string, string]> = [
+    ["Spec", `${cfg.specName} (\`${cfg.specId}\`, ${cfg.specDir})${spec && spec.id !== cfg.specId ? " — the spec folder has changed since" : ""}`],
+    ["Devices", cfg.devices.join(", ")],
+    ["Strategy", cfg.strategy],
+    ["Seed", String(cfg.seed)],
+    ["Budget", `${cfg.budget} evaluations per device${cfg.timeBudgetSeconds ? `, ${cfg.timeBudgetSeconds} s` : ""}, batches of ${cfg.batchSize}`],
+    ["State", `${c.state}${c.stopReason ? ` (stopped: ${c.stopReason})` : ""}`],
+    ["Started / last update", `${c.createdAt} / ${c.updatedAt}`],
+    ["Evaluations", `${evaluations.length} (${explore} exploring, ${evaluations.length - explore} confirming)`],
+  ];
+  if (cfg.models && Object.keys(cfg.models).length > 0) rows.push(["Models", Object.entries(cfg.models).map(([k, v]) => `${k}: ${v}`).join(", ")]);
+  return [`# Campaign ${c.id}: ${cfg.specName}`, "", "| | |", "|---|---|", ...rows.map(([k, v]) => `| ${k} | ${cell(v)} |`), "", `![convergence](${svgFile})`, ""];
+}
+
+function deviceSection(
+  device: string,
+  profile: HardwareProfile | undefined,
+  evaluations: readonly EvaluationRecord[],
+  best: VerifiedVariant | null,
+  baselineParams: Params | null,
+  k: number,
+  store: Store,
+): string[] {
+  const mine = evaluations.filter((e) => e.device === device);
+  const model = profile?.gpu?.model ?? profile?.cpu?.model;
+  const out = [`## Device ${device}${model ? ` (${model})` : ""}`, ""];
+  const ok = mine.filter((e) => e.status === "ok").length;
+  out.push(`${mine.length} evaluations, ${ok} ok, ${mine.length - ok} failed.`, "");
+  const top = topK(evaluations, device, k);
+  if (best?.replayed) out.push("> Times on this device were replayed from recorded tuning data; nightshift did not run or verify these kernels.", "");
+  const baseline = baselineParams ? baselineOf(evaluations, device, baselineParams) : null;
+  if (baselineParams === null) out.push("- Baseline: unknown (the spec folder is no longer readable)");
+  else if (baseline === null) out.push(`- Baseline (${params(baselineParams)}): not verified on this device`);
+  else out.push(`- Baseline (${params(baseline.params)}): ${timing(baseline)}`);
+  if (best === null) {
+    out.push("- Best verified variant: none", "");
+  } else {
+    out.push(`- Best verified variant (${params(best.params)}), \`${best.variantHash}\`${originNote(best, store)}: ${timing(best)}`);
+    if (best.acceptedVerdict) out.push(`- Accepted by the critic: ${best.acceptedVerdict}`);
+    else out.push("- The critic recorded no acceptance; this is the fastest variant that passed verification");
+    if (baseline) {
+      const s = speedupOver(baseline, best);
+      const verdict = s.ci95[0] > 1 ? "beyond the noise" : "within the noise";
+      out.push(`- Speedup over the baseline: ${s.factor.toFixed(2)}x (95% interval ${s.ci95[0].toFixed(2)}x to ${s.ci95[1].toFixed(2)}x, ${verdict})`);
+    }
+    if (best.roofline) {
+      const r = best.roofline;
+      out.push(
+        `- Roofline: ${fmtValue(r.achievedGBs)} GB/s (${pct(r.bandwidthFraction)} of peak bandwidth), ${fmtValue(r.achievedGflops)} GFLOP/s (${pct(r.computeFraction)} of peak compute); physics floor ${fmtValue(r.floorMs)} ms`,
+      );
+    }
+    if (best.compile && Object.keys(best.compile).length > 0) {
+      out.push(`- Compiler: ${Object.entries(best.compile).map(([key, v]) => `${key} ${v}`).join(", ")}`);
+    }
+    // Parameters equal in every row are stated once, so the table shows what distinguishes the variants.
+    const first = top[0]!;
+    const common = top.length > 1 ? Object.keys(first.params).filter((key) => top.every((v) => v.params[key] === first.params[key])) : [];
+    const varying = (p: Params): Params => Object.fromEntries(Object.entries(p).filter(([k]) => !common.includes(k)));
+    out.push("", `### Top ${top.length} verified variants`, "");
+    if (common.length > 0) out.push(`Same in every row: ${params(Object.fromEntries(common.map((key) => [key, first.params[key]!])))}.`, "");
+    out.push("| # | parameters | median (ms) | 95% CI (ms) | samples | origin | variant |", "|---|---|---|---|---|---|---|");
+    top.forEach((v, i) => {
+      const origin = (v.origin === "model" ? "**model rewrite**" : v.origin) + (v.variantHash === best.variantHash ? " (best)" : "");
+      out.push(`| ${i + 1} | ${cell(params(varying(v.params)) || "(as above)")} | ${fmtValue(v.medianMs)} | ${fmtValue(v.ci95Ms[0])} – ${fmtValue(v.ci95Ms[1])} | ${v.samples} | ${origin} | \`${v.variantHash}\` |`);
+    });
+    out.push("");
+  }
+  const failures = failuresByKind(evaluations, device);
+  if (failures.length > 0) {
+    out.push("### Failures by kind", "", "| status | detail | count |", "|---|---|---|");
+    for (const f of failures) out.push(`| ${f.status} | ${f.detail ?? ""} | ${f.count} |`);
+    out.push("");
+  }
+  return out;
+}
+
+function ledgerSection(store: Store, campaignId: string): string[] {
+  const lessons = ledgerLessons(store.ledger(campaignId));
+  if (lessons.length === 0) return ["## Ledger", "", "No failure lessons recorded.", ""];
+  const out = ["## Ledger", "", `${lessons.length} distinct lessons (most frequent first, at most 20 shown).`, "", "| device | status | pattern | occurrences | lesson |", "|---|---|---|---|---|"];
+  for (const l of lessons.slice(0, 20)) {
+    const what = l.idea ? `${l.idea}: ${l.message}` : l.message;
+    out.push(`| ${l.device} | ${l.status} | ${cell(params(l.pattern) || "(any)")} | ${l.occurrences} | ${cell(truncate(what, 160))} |`);
+  }
+  return [...out, ""];
+}
+
+function modelSection(store: Store, campaignId: string, evaluations: readonly EvaluationRecord[]): string[] {
+  const usage = modelUsage(store.modelCalls(campaignId));
+  if (usage.length === 0) return [];
+  const rewrites = new Set(evaluations.filter((e) => e.origin === "model").map((e) => e.variantHash)).size;
+  const total = usage.reduce((a, u) => a + u.costUsd, 0);
+  const out = [
+    "## Model calls",
+    "",
+    `${usage.reduce((a, u) => a + u.calls, 0)} calls, total cost $${total.toFixed(4)}; ${rewrites} model-rewritten variants were evaluated.`,
+    "",
+    "| role | model | calls | failed | tokens in | tokens out | cost (USD) | mean latency (ms) |",
+    "|---|---|---|---|---|---|---|---|",
+  ];
+  for (const u of usage) {
+    out.push(`| ${u.role} | ${cell(u.model)} | ${u.calls} | ${u.failed} | ${u.tokensIn} | ${u.tokensOut} | ${u.costUsd.toFixed(4)} | ${Math.round(u.latencyMs / u.calls)} |`);
+  }
+  return [...out, ""];
+}
+
+function originNote(v: VerifiedVariant, store: Store): string {
+  if (v.origin === "template") return "";
+  const parent = store.getVariant(v.variantHash)?.parentHash;
+  return v.origin === "model" ? ` (model rewrite${parent ? ` of \`${parent}\`` : ""})` : " (user source)";
+}
+
+function timing(v: VerifiedVariant): string {
+  return `median ${fmtValue(v.medianMs)} ms (95% CI ${fmtValue(v.ci95Ms[0])} – ${fmtValue(v.ci95Ms[1])} ms, ${v.samples} samples${v.measurements > 1 ? `, ${v.measurements} measurements` : ""})`;
+}
+
+function params(p: Params): string {
+  return Object.entries(p).map(([k, v]) => `${k}=${v}`).join(", ");
+}
+
+function pct(fraction: number): string {
+  return `${(fraction * 100).toFixed(1)}%`;
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+}

@@ -1,0 +1,236 @@
+// Shared questions asked of a campaign's evaluations: which variants are verified, which is best per
+// device, how the baseline compares, what failed and how. Pure functions over store records, used by the
+// report, the dispatch export and the CLI's status output alike, so they can never disagree.
+
+import type { LedgerEntry } from "../agents/types.ts";
+import { canonicalParams } from "../harness/variant.ts";
+import type { Params } from "../specs/schema.ts";
+import type { CompileStats, EvalStatus, Roofline } from "../runners/types.ts";
+import type { AcceptedRecord, EvaluationRecord, ModelCallRecord } from "./types.ts";
+
+export interface VerifiedVariant {
+  device: string;
+  variantHash: string;
+  params: Params;
+  origin: EvaluationRecord["origin"];
+  medianMs: number;
+  ci95Ms: [number, number];
+  samples: number;
+  /** The evaluation the numbers come from (the latest ok one). */
+  evaluationId: number;
+  /** How many ok measurements (exploration plus confirmations) back this variant. */
+  measurements: number;
+  roofline?: Roofline;
+  compile?: CompileStats;
+  /** The numbers were replayed from recorded data, not measured by this campaign. */
+  replayed: boolean;
+  /** The critic's verdict when this variant is its accepted incumbent (the numbers are then the critic's). */
+  acceptedVerdict?: string;
+}
+
+export function devicesOf(evaluations: readonly EvaluationRecord[]): string[] {
+  return [...new Set(evaluations.map((e) => e.device))];
+}
+
+/**
+ * Variants verified on `device`, fastest first. A variant is verified when it has an ok evaluation and no
+ * kernel fault on that device: a confirmation run that later finds a wrong result or a rejection
+ * disqualifies it, while an infrastructure error says nothing about the kernel. The numbers are those of
+ * its latest ok evaluation, because confirmation runs (interleaved with the incumbent) come last.
+ */
+export function verifiedVariants(evaluations: readonly EvaluationRecord[], device: string): VerifiedVariant[] {
+  const byVariant = new Map<string, EvaluationRecord[]>();
+  for (const e of evaluations) {
+    if (e.device !== device) continue;
+    const list = byVariant.get(e.variantHash) ?? [];
+    list.push(e);
+    byVariant.set(e.variantHash, list);
+  }
+  const out: VerifiedVariant[] = [];
+  for (const list of byVariant.values()) {
+    if (list.some((e) => e.status !== "ok" && e.status !== "infra_error")) continue;
+    const oks = list.filter((e) => e.status === "ok");
+    const latest = oks[oks.length - 1];
+    if (latest === undefined || latest.result.status !== "ok") continue;
+    const r = latest.result;
+    out.push({
+      device,
+      variantHash: latest.variantHash,
+      params: latest.params,
+      origin: latest.origin,
+      medianMs: r.stats.medianMs,
+      ci95Ms: r.stats.ci95Ms,
+      samples: r.stats.n,
+      evaluationId: latest.id,
+      measurements: oks.length,
+      ...(r.roofline ? { roofline: r.roofline } : {}),
+      ...(r.build ? { compile: r.build.stats } : {}),
+      replayed: r.verification.replayed === true,
+    });
+  }
+  return out.sort((a, b) => a.medianMs - b.medianMs || a.evaluationId - b.evaluationId);
+}
+
+/**
+ * The best variant on a device. When the critic recorded accepted incumbents, its latest one that is still
+ * verified is the best, with the critic's numbers (pooled confirmation runs): a faster-looking variant the
+ * critic judged within the noise is not a win. Without such records the fastest verified variant is.
+ */
+export function bestVerified(evaluations: readonly EvaluationRecord[], device: string, accepted: readonly AcceptedRecord[] = []): VerifiedVariant | null {
+  const verified = verifiedVariants(evaluations, device);
+  const mine = accepted.filter((a) => a.incumbent.device === device);
+  for (let i = mine.length - 1; i >= 0; i--) {
+    const { incumbent, verdict } = mine[i]!;
+    const v = verified.find((x) => x.variantHash === incumbent.variantHash);
+    if (v) return { ...v, medianMs: incumbent.medianMs, ci95Ms: incumbent.ci95Ms, acceptedVerdict: verdict };
+  }
+  return verified[0] ?? null;
+}
+
+/** Best variant per device, in the order devices first appear; devices with none are absent. */
+export function bestVerifiedPerDevice(evaluations: readonly EvaluationRecord[], accepted: readonly AcceptedRecord[] = []): Map<string, VerifiedVariant> {
+  const out = new Map<string, VerifiedVariant>();
+  for (const device of devicesOf(evaluations)) {
+    const best = bestVerified(evaluations, device, accepted);
+    if (best) out.set(device, best);
+  }
+  return out;
+}
+
+export function topK(evaluations: readonly EvaluationRecord[], device: string, k: number): VerifiedVariant[] {
+  return verifiedVariants(evaluations, device).slice(0, k);
+}
+
+/** The baseline is the template instantiated with the spec's baseline parameters. */
+export function baselineOf(evaluations: readonly EvaluationRecord[], device: string, baselineParams: Params): VerifiedVariant | null {
+  const wanted = canonicalParams(baselineParams);
+  return verifiedVariants(evaluations, device).find((v) => v.origin === "template" && canonicalParams(v.params) === wanted) ?? null;
+}
+
+export interface Speedup {
+  factor: number;
+  /**
+   * Conservative interval from the two medians' 95% intervals (slowest plausible baseline over fastest
+   * plausible variant, and the reverse); when it excludes 1 the speedup is not noise.
+   */
+  ci95: [number, number];
+}
+
+export function speedupOver(baseline: VerifiedVariant, best: VerifiedVariant): Speedup {
+  return {
+    factor: baseline.medianMs / best.medianMs,
+    ci95: [baseline.ci95Ms[0] / best.ci95Ms[1], baseline.ci95Ms[1] / best.ci95Ms[0]],
+  };
+}
+
+export interface FailureCount {
+  status: Exclude<EvalStatus, "ok">;
+  /** The reject reason, or the failure phase (runtime errors and timeouts); absent otherwise. */
+  detail?: string;
+  count: number;
+}
+
+/** Failures counted per kind, most frequent first; every evaluation counts, confirmations included. */
+export function failuresByKind(evaluations: readonly EvaluationRecord[], device?: string): FailureCount[] {
+  const counts = new Map<string, FailureCount>();
+  for (const e of evaluations) {
+    if (e.status === "ok" || (device !== undefined && e.device !== device)) continue;
+    const r = e.result;
+    const detail = r.status === "rejected" ? r.reason : r.status === "runtime_error" || r.status === "timeout" ? r.phase : undefined;
+    const key = `${e.status}/${detail ?? ""}`;
+    const entry = counts.get(key) ?? { status: e.status as FailureCount["status"], ...(detail ? { detail } : {}), count: 0 };
+    entry.count++;
+    counts.set(key, entry);
+  }
+  return [...counts.values()].sort((a, b) => b.count - a.count || a.status.localeCompare(b.status));
+}
+
+export interface ConvergencePoint {
+  /** 1-based position among the device's exploration evaluations (the budget's unit). */
+  index: number;
+  status: EvalStatus;
+  /** The median when ok. */
+  valueMs: number | null;
+  /** Ok when measured, but a later run of the same variant found a kernel fault: not counted as best. */
+  disqualified: boolean;
+  /** Best verified median so far (null until the first one). */
+  bestMs: number | null;
+}
+
+/**
+ * Best-so-far per exploration step; confirmation runs do not spend budget and are left out. When the critic
+ * recorded accepted incumbents, the line follows them (each from the step its variant was first measured),
+ * so the plot and the report name the same best. Otherwise it follows the fastest ok measurement, except
+ * that a variant disqualified later (for example by a confirmation that found a wrong result) never counts,
+ * not even before it was caught: the line shows only what the campaign can stand behind.
+ */
+export function convergence(evaluations: readonly EvaluationRecord[], device: string, accepted: readonly AcceptedRecord[] = []): ConvergencePoint[] {
+  const faulted = new Set(evaluations.filter((e) => e.device === device && e.status !== "ok" && e.status !== "infra_error").map((e) => e.variantHash));
+  const explored = evaluations.filter((e) => e.device === device && e.purpose === "explore");
+  const firstStep = new Map<string, number>();
+  explored.forEach((e, i) => firstStep.has(e.variantHash) || firstStep.set(e.variantHash, i + 1));
+  const steps = accepted
+    .filter((a) => a.incumbent.device === device && firstStep.has(a.incumbent.variantHash))
+    .map((a) => ({ step: firstStep.get(a.incumbent.variantHash)!, medianMs: a.incumbent.medianMs }));
+  let best: number | null = null;
+  return explored.map((e, i) => {
+    const index = i + 1;
+    const value = e.status === "ok" ? e.medianMs : null;
+    const disqualified = value !== null && faulted.has(e.variantHash);
+    if (steps.length > 0) {
+      for (const s of steps) if (s.step <= index) best = s.medianMs;
+    } else if (value !== null && !disqualified && (best === null || value < best)) {
+      best = value;
+    }
+    return { index, status: e.status, valueMs: value, disqualified, bestMs: best };
+  });
+}
+
+export interface LedgerLesson {
+  status: EvalStatus;
+  pattern: Params;
+  device: string;
+  message: string;
+  /** Highest occurrence count recorded for this lesson (entries are appended as counts grow). */
+  occurrences: number;
+  idea?: string;
+}
+
+/** One line per distinct lesson (device, status, pattern, idea), most frequent first. */
+export function ledgerLessons(entries: readonly LedgerEntry[]): LedgerLesson[] {
+  const lessons = new Map<string, LedgerLesson>();
+  for (const e of entries) {
+    const key = [e.device, e.status, canonicalParams(e.pattern), e.idea ?? ""].join("|");
+    const prior = lessons.get(key);
+    const occurrences = Math.max(prior?.occurrences ?? 0, e.occurrences);
+    lessons.set(key, { status: e.status, pattern: e.pattern, device: e.device, message: e.message, occurrences, ...(e.idea ? { idea: e.idea } : {}) });
+  }
+  return [...lessons.values()].sort((a, b) => b.occurrences - a.occurrences);
+}
+
+export interface ModelUsage {
+  role: ModelCallRecord["role"];
+  model: string;
+  calls: number;
+  failed: number;
+  tokensIn: number;
+  tokensOut: number;
+  costUsd: number;
+  latencyMs: number;
+}
+
+export function modelUsage(calls: readonly ModelCallRecord[]): ModelUsage[] {
+  const usage = new Map<string, ModelUsage>();
+  for (const c of calls) {
+    const key = `${c.role}|${c.model}`;
+    const u = usage.get(key) ?? { role: c.role, model: c.model, calls: 0, failed: 0, tokensIn: 0, tokensOut: 0, costUsd: 0, latencyMs: 0 };
+    u.calls++;
+    if (!c.ok) u.failed++;
+    u.tokensIn += c.tokensIn;
+    u.tokensOut += c.tokensOut;
+    u.costUsd += c.costUsd;
+    u.latencyMs += c.latencyMs;
+    usage.set(key, u);
+  }
+  return [...usage.values()];
+}

@@ -1,0 +1,23 @@
+// One place that turns a hardware profile into the runner that reaches it. Each way of reaching a
+// device (reach.via) gets its case here.
+
+import { fail } from "../core/errors.ts";
+import type { HardwareProfile } from "../hardware-profiles/schema.ts";
+import { LocalRunner } from "./local.ts";
+import { ReplayRunner } from "./replay.ts";
+import type { Runner } from "./types.ts";
+
+export function createRunner(profile: HardwareProfile): Runner {
+  const via = profile.reach.via;
+  switch (via) {
+    case "local":
+      return new LocalRunner(profile);
+    case "replay":
+      return new ReplayRunner(profile);
+    case "ssh":
+    case "slurm":
+      return fail("INTERNAL", `reach.via "${via}" of profile ${profile.name}: not built into this runner factory yet`);
+    default:
+      return fail("PROFILE_INVALID", `reach.via: expected one of local, ssh, slurm, replay, received ${JSON.stringify(via satisfies never)}`);
+  }
+}

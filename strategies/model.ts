@@ -1,0 +1,253 @@
+// Model-based search: an extra-trees surrogate fitted on the measured history (log time; failures as a
+// penalty just above the worst time seen, so the model learns to steer away from regions that fail),
+// choosing each batch by expected improvement over a candidate pool of random unvisited configurations
+// plus the one-parameter neighbours of the best ones found so far.
+
+import type { Params } from "../specs/schema.ts";
+import { sampleUnvisited } from "./random.ts";
+import { makeRng, type Rng } from "./rng.ts";
+import { historyRows, indexSpace, keyOfIndices, neighbourRows, priorScores, type SpaceIndex } from "./space-index.ts";
+import { fitForest } from "./trees.ts";
+import type { ProposeInput, Strategy } from "./types.ts";
+
+export interface ModelOptions {
+  name: string;
+  /** Random evaluations before the first model (at least; more for large budgets). */
+  initialMin: number;
+  /** Fraction of the budget spent on the initial random design, capped by initialMax. */
+  initialFraction: number;
+  initialMax: number;
+  trees: number;
+  minSplit: number;
+  /** Random unvisited candidates scored per proposal. */
+  randomCandidates: number;
+  /** Neighbours of this many of the best configurations join the candidates. */
+  neighbourhoodOf: number;
+  /** Improvement threshold below the best log time: larger values favour exploration. */
+  xi: number;
+  /** Use other devices' data (rank-based prior feature and seeding) when the input carries priors. */
+  transfer: boolean;
+  /** Models fitted on at most this many observations (the best ones and a random share of the rest). */
+  maxTrainingRows: number;
+  /** Children bred from the best configurations (crossover and mutation) that join the candidates. */
+  childCandidates: number;
+  /** Population the children are bred from. */
+  population: number;
+  /** "ei": expected improvement; "lcb": mean minus kappa standard deviations; "mixed": lcb and Thompson-like slots. */
+  acquisition: "ei" | "lcb" | "mixed";
+  kappa: number;
+  /** Trees averaged by one Thompson-like draw. */
+  thompsonTrees: number;
+}
+
+const PENALTY = 0.25;
+
+export function modelStrategy(o: ModelOptions): Strategy {
+  return {
+    name: o.name,
+    propose(input: ProposeInput): Params[] {
+      const rng = makeRng(input.seed, input.history.length, 0x4d4f444c);
+      const index = indexSpace(input.space);
+      const rows = historyRows(input.space, index, input.history);
+      const visited = new Uint8Array(index.configs.length);
+      for (const r of rows) if (r >= 0) visited[r] = 1;
+      const prior = o.transfer && input.priors && input.priors.length > 0 ? priorScores(input.space, index, input.priors) : undefined;
+      const validCount = input.history.filter((h) => h.value !== null).length;
+      const initial = Math.min(o.initialMax, Math.max(o.initialMin, Math.round(o.initialFraction * input.budget.total)));
+      if (prior && input.history.length === 0) return bestByPrior(index, prior, visited, input.count);
+      if (!prior && (validCount < Math.max(2, initial) && input.history.length < 3 * initial)) {
+        return sampleUnvisited(input, input.count, rng.int);
+      }
+      const chosen = chooseByModel(input, index, rows, visited, prior, rng, o);
+      if (chosen.length < input.count) {
+        // The pool ran dry (a nearly exhausted space): fill up with whatever is left.
+        const taken = new Set(chosen);
+        for (let r = 0; r < index.configs.length && chosen.length < input.count; r++) if (!visited[r] && !taken.has(r)) chosen.push(r);
+      }
+      return chosen.map((r) => index.configs[r]!);
+    },
+  };
+}
+
+function bestByPrior(index: SpaceIndex, prior: Float64Array, visited: Uint8Array, count: number): Params[] {
+  const order = Array.from({ length: index.configs.length }, (_, r) => r).filter((r) => !visited[r]);
+  order.sort((a, b) => prior[a]! - prior[b]! || a - b);
+  return order.slice(0, count).map((r) => index.configs[r]!);
+}
+
+function chooseByModel(
+  input: ProposeInput,
+  index: SpaceIndex,
+  rows: Int32Array,
+  visited: Uint8Array,
+  prior: Float64Array | undefined,
+  rng: Rng,
+  o: ModelOptions,
+): number[] {
+  const d = index.d;
+  const width = prior ? d + 1 : d;
+  // Training set: log objective for valid, a penalty for failed.
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const h of input.history) {
+    if (h.value !== null && h.value > 0) {
+      const l = Math.log(h.value);
+      if (l < lo) lo = l;
+      if (l > hi) hi = l;
+    }
+  }
+  if (!Number.isFinite(lo)) {
+    lo = 0;
+    hi = 1;
+  }
+  const penalty = hi + PENALTY * Math.max(hi - lo, 1e-9);
+  let train = Array.from({ length: input.history.length }, (_, i) => i).filter((i) => rows[i]! >= 0);
+  if (train.length > o.maxTrainingRows) {
+    // Keep the best half of the allowance (where precision matters) and a random sample of the rest.
+    const sorted = train.slice().sort((a, b) => (input.history[a]!.value ?? Infinity) - (input.history[b]!.value ?? Infinity));
+    const keep = sorted.slice(0, o.maxTrainingRows >> 1);
+    const rest = rng.shuffle(sorted.slice(o.maxTrainingRows >> 1)).slice(0, o.maxTrainingRows - keep.length);
+    train = keep.concat(rest);
+  }
+  const n = train.length;
+  const x = new Float64Array(n * width);
+  const y = new Float64Array(n);
+  train.forEach((h, i) => {
+    const r = rows[h]!;
+    for (let j = 0; j < d; j++) x[i * width + j] = index.x[r * d + j]!;
+    if (prior) x[i * width + d] = prior[r]!;
+    const v = input.history[h]!.value;
+    y[i] = v !== null && v > 0 ? Math.log(v) : penalty;
+  });
+  const forest = fitForest(x, width, y, rng, {
+    trees: o.trees,
+    featuresPerSplit: Math.max(1, Math.ceil(width / 2)),
+    minSplit: o.minSplit,
+    maxDepth: 30,
+  });
+
+  // Candidate pool.
+  const pool = new Set<number>();
+  const order = Array.from({ length: input.history.length }, (_, i) => i)
+    .filter((i) => input.history[i]!.value !== null && rows[i]! >= 0)
+    .sort((a, b) => input.history[a]!.value! - input.history[b]!.value!);
+  for (const h of order.slice(0, o.neighbourhoodOf)) for (const r of neighbourRows(input.space, index, rows[h]!)) if (!visited[r]) pool.add(r);
+  const free = index.configs.length - input.history.length;
+  if (free <= o.randomCandidates * 2) {
+    for (let r = 0; r < index.configs.length; r++) if (!visited[r]) pool.add(r);
+  } else {
+    let added = 0;
+    for (let tries = 0; added < o.randomCandidates && tries < o.randomCandidates * 4; tries++) {
+      const r = rng.int(index.configs.length);
+      if (!visited[r] && !pool.has(r)) {
+        pool.add(r);
+        added++;
+      }
+    }
+  }
+  if (o.childCandidates > 0 && order.length >= 2) {
+    for (const r of breedChildren(input, index, order.slice(0, o.population).map((h) => rows[h]!), visited, rng, o.childCandidates)) pool.add(r);
+  }
+  if (prior) {
+    // The configurations the other devices liked best are always candidates.
+    const top = Array.from({ length: index.configs.length }, (_, r) => r).filter((r) => !visited[r]);
+    top.sort((a, b) => prior[a]! - prior[b]! || a - b);
+    for (const r of top.slice(0, o.randomCandidates >> 2)) pool.add(r);
+  }
+
+  const candidates = [...pool];
+  const nTrees = o.trees;
+  // preds[c * nTrees + t]: tree t's prediction for candidate c.
+  const preds = new Float64Array(candidates.length * nTrees);
+  const mean = new Float64Array(candidates.length);
+  const sd = new Float64Array(candidates.length);
+  const q = new Float64Array(width);
+  const one = new Float64Array(nTrees);
+  candidates.forEach((r, c) => {
+    for (let j = 0; j < d; j++) q[j] = index.x[r * d + j]!;
+    if (prior) q[d] = prior[r]!;
+    forest.predictInto(q, 0, one);
+    preds.set(one, c * nTrees);
+    let m = 0;
+    for (const p of one) m += p;
+    m /= nTrees;
+    let v = 0;
+    for (const p of one) v += (p - m) * (p - m);
+    mean[c] = m;
+    sd[c] = Math.sqrt(v / nTrees);
+  });
+  const taken = new Uint8Array(candidates.length);
+  const out: number[] = [];
+  const argmin = (score: (c: number) => number): void => {
+    let best = -1;
+    let bestScore = Infinity;
+    for (let c = 0; c < candidates.length; c++) {
+      if (taken[c]) continue;
+      const s = score(c);
+      if (s < bestScore || (s === bestScore && best >= 0 && candidates[c]! < candidates[best]!)) {
+        bestScore = s;
+        best = c;
+      }
+    }
+    if (best >= 0) {
+      taken[best] = 1;
+      out.push(candidates[best]!);
+    }
+  };
+  const threshold = lo - o.xi;
+  for (let slot = 0; slot < input.count && out.length < candidates.length; slot++) {
+    // Slots alternate between the model's consensus and Thompson-like draws (a few random trees), which
+    // spreads a batch over several promising regions and keeps exploring where the trees disagree.
+    const exploit = o.acquisition !== "mixed" || slot % 2 === 0;
+    if (exploit && o.acquisition === "ei") argmin((c) => -expectedImprovement(mean[c]!, sd[c]!, threshold));
+    else if (exploit) argmin((c) => mean[c]! - o.kappa * sd[c]!);
+    else {
+      const picks = Array.from({ length: o.thompsonTrees }, () => rng.int(nTrees));
+      argmin((c) => {
+        let s = 0;
+        for (const t of picks) s += preds[c * nTrees + t]!;
+        return s;
+      });
+    }
+  }
+  return out;
+}
+
+/** Expected improvement below `threshold` of a normal(mean, sd) prediction (minimisation). */
+export function expectedImprovement(mean: number, sd: number, threshold: number): number {
+  if (sd <= 1e-12) return Math.max(0, threshold - mean);
+  const z = (threshold - mean) / sd;
+  return (threshold - mean) * normCdf(z) + sd * normPdf(z);
+}
+
+function normPdf(z: number): number {
+  return Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI);
+}
+
+function normCdf(z: number): number {
+  // Abramowitz and Stegun 7.1.26 via erf.
+  const t = 1 / (1 + 0.3275911 * Math.abs(z / Math.SQRT2));
+  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-(z * z) / 2);
+  return z >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
+}
+
+/** Uniform crossover of two parents from a tournament, then about one neighbouring-value mutation. */
+function breedChildren(input: ProposeInput, index: SpaceIndex, parents: number[], visited: Uint8Array, rng: Rng, want: number): number[] {
+  const d = index.d;
+  const out = new Set<number>();
+  const child = new Array<number>(d);
+  const pick = (): number => parents[Math.min(rng.int(parents.length), rng.int(parents.length))]!;
+  for (let attempt = 0; out.size < want && attempt < want * 4; attempt++) {
+    const a = pick();
+    const b = pick();
+    for (let j = 0; j < d; j++) child[j] = index.x[(rng.next() < 0.5 ? a : b) * d + j]!;
+    for (let j = 0; j < d; j++) {
+      if (index.cardinality[j]! < 2 || rng.next() >= 1.5 / d) continue;
+      if (rng.next() < 0.2) child[j] = rng.int(index.cardinality[j]!);
+      else child[j] = Math.min(index.cardinality[j]! - 1, Math.max(0, child[j]! + (rng.next() < 0.5 ? -1 : 1)));
+    }
+    const r = index.rowOf.get(keyOfIndices(input.space, child));
+    if (r !== undefined && !visited[r]) out.add(r);
+  }
+  return [...out];
+}

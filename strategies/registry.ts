@@ -1,0 +1,50 @@
+// Every search strategy by name. DEFAULT_STRATEGY is the one campaigns use unless told otherwise.
+// Hyperparameters here are general (no per-kernel or per-device constants); docs/strategies.md has the
+// benchmark they were chosen on.
+
+import { fail } from "../core/errors.ts";
+import { geneticStrategy } from "./genetic.ts";
+import { modelStrategy } from "./model.ts";
+import { randomStrategy } from "./random.ts";
+import type { Strategy } from "./types.ts";
+
+const MODEL_DEFAULTS = {
+  initialMin: 8,
+  initialFraction: 0.05,
+  initialMax: 30,
+  trees: 24,
+  minSplit: 4,
+  randomCandidates: 1500,
+  neighbourhoodOf: 5,
+  xi: 0.01,
+  transfer: true,
+  maxTrainingRows: 1200,
+  childCandidates: 0,
+  population: 20,
+  acquisition: "mixed" as "ei" | "lcb" | "mixed",
+  kappa: 1,
+  thompsonTrees: 2,
+};
+
+/** Experiments override model hyperparameters through NIGHTSHIFT_MODEL_OPTIONS (JSON); benchmarks record it. */
+function experimental(): Partial<typeof MODEL_DEFAULTS> {
+  const raw = process.env.NIGHTSHIFT_MODEL_OPTIONS;
+  return raw ? (JSON.parse(raw) as Partial<typeof MODEL_DEFAULTS>) : {};
+}
+
+const STRATEGIES: readonly Strategy[] = [
+  randomStrategy,
+  geneticStrategy({ name: "genetic", population: 20, mutationsPerChild: 1.5, jumpProbability: 0.2, tournament: 2 }),
+  modelStrategy({ ...MODEL_DEFAULTS, name: "trees", ...experimental() }),
+  modelStrategy({ ...MODEL_DEFAULTS, name: "hybrid", childCandidates: 300, ...experimental() }),
+];
+
+export const STRATEGY_NAMES: readonly string[] = STRATEGIES.map((s) => s.name);
+
+export const DEFAULT_STRATEGY = "hybrid";
+
+export function getStrategy(name: string): Strategy {
+  const found = STRATEGIES.find((s) => s.name === name);
+  if (!found) fail("STRATEGY_UNKNOWN", `search strategy: expected one of ${STRATEGY_NAMES.join(", ")}, received ${JSON.stringify(name)}`);
+  return found;
+}

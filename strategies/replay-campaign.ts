@@ -1,0 +1,47 @@
+// A fast in-process replay campaign for benchmarking strategies: the strategy proposes batches, the measured
+// data answers. Every proposal is checked, so a strategy that repeats itself or leaves the space is caught
+// here as a bug rather than silently scored.
+
+import { fail } from "../core/errors.ts";
+import type { ReplayData } from "../spaces/types.ts";
+import type { Observation, PriorData, Strategy } from "./types.ts";
+
+export interface CampaignOptions {
+  seed: number;
+  budget: number;
+  /** Configurations proposed per round (free device slots). */
+  batch: number;
+  priors?: readonly PriorData[];
+}
+
+/** Objective per evaluation in order (null for a failed configuration). */
+export function runReplayCampaign(strategy: Strategy, data: ReplayData, o: CampaignOptions): (number | null)[] {
+  const space = data.space;
+  const history: Observation[] = [];
+  const seen = new Set<string>();
+  const total = Math.min(o.budget, space.validConfigs().length);
+  while (history.length < total) {
+    const count = Math.min(o.batch, total - history.length);
+    const proposals = strategy.propose({ space, history, count, seed: o.seed, budget: { total: o.budget, used: history.length }, ...(o.priors ? { priors: o.priors } : {}) });
+    if (proposals.length === 0) break;
+    if (proposals.length > count) fail("INTERNAL", `strategy ${strategy.name}: expected at most ${count} proposals, received ${proposals.length}`);
+    for (const config of proposals) {
+      const key = space.key(config);
+      if (!space.isValid(config)) fail("INTERNAL", `strategy ${strategy.name}: proposed ${key}, which is not a valid configuration of ${data.file}`);
+      if (seen.has(key)) fail("INTERNAL", `strategy ${strategy.name}: proposed ${key} again (seed ${o.seed}, after ${history.length} evaluations)`);
+      const entry = data.entries.get(key);
+      if (!entry) fail("REPLAY_MISS", `${data.file}: expected a measurement for ${key} (valid under the restrictions), received none`);
+      seen.add(key);
+      history.push({ config, value: entry.value });
+    }
+  }
+  return history.map((h) => h.value);
+}
+
+/** Other devices' data for the same kernel and parameters, for transfer. */
+export function priorsFor(target: ReplayData, others: readonly ReplayData[]): PriorData[] {
+  const names = target.parameters.map((p) => p.name).join(",");
+  return others
+    .filter((d) => d !== target && d.file !== target.file && d.kernelName === target.kernelName && d.parameters.map((p) => p.name).join(",") === names)
+    .map((d) => ({ device: d.device || d.file, observations: [...d.entries.values()].map((e) => ({ config: e.config, value: e.value })) }));
+}

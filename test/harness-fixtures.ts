@@ -1,0 +1,50 @@
+// Shared by the harness, local runner and measure tests: the saxpy fixture spec, a local profile with
+// generous peaks (so the physics floor never trips on a fast machine), and cheat sources by name.
+
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { HardwareProfile } from "../hardware-profiles/schema.ts";
+import { makeVariant } from "../harness/variant.ts";
+import type { Variant } from "../runners/types.ts";
+import type { KernelSpec, Params } from "../specs/schema.ts";
+import { loadSpec } from "../specs/load.ts";
+
+export const FIXTURES = join(fileURLToPath(new URL(".", import.meta.url)), "fixtures");
+export const SAXPY_DIR = join(FIXTURES, "saxpy");
+export const CHEATS_DIR = join(FIXTURES, "cheats");
+
+export function testProfile(builds = 2): HardwareProfile {
+  return {
+    name: "test-local",
+    description: "this machine, with peaks far above anything it can reach",
+    kind: "cpu",
+    reach: { via: "local", builds },
+    sources: [],
+    cpu: {
+      model: "test",
+      cores: 2,
+      threads: 2,
+      cacheBytes: { l1d: 32 * 1024, l2: 1024 * 1024, l3: 4 * 1024 * 1024 },
+      peakBandwidthGBs: 100_000,
+      peakGflops: { float32: 1_000_000, float64: 500_000 },
+      peakSource: "test fixture",
+    },
+  };
+}
+
+export function saxpySpec(overrides: Partial<KernelSpec> = {}): KernelSpec {
+  return { ...loadSpec(SAXPY_DIR), ...overrides };
+}
+
+export function cheatSource(name: string): string {
+  return readFileSync(join(CHEATS_DIR, `${name}.c`), "utf8");
+}
+
+export function cheatNames(): string[] {
+  return readdirSync(CHEATS_DIR).filter((f) => f.endsWith(".c")).map((f) => f.slice(0, -2));
+}
+
+export function cheatVariant(spec: KernelSpec, name: string, params: Params = {}): Variant {
+  return makeVariant(spec, params, { source: cheatSource(name) });
+}

@@ -1,0 +1,174 @@
+// The local executor (process groups, limits, clean-up) and the local runner's schedule: one result per
+// variant in input order, builds in parallel, timed runs one at a time, reference staged only afterwards.
+
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import { makeVariant } from "../harness/variant.ts";
+import { createRunner } from "../runners/factory.ts";
+import { LocalExecutor } from "../runners/local-executor.ts";
+import { LocalRunner } from "../runners/local.ts";
+import type { EvalResult, ExecRequest, ExecResult, Executor } from "../runners/types.ts";
+import { cheatVariant, saxpySpec, testProfile } from "./harness-fixtures.ts";
+
+function processesMentioning(marker: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+      if (cmdline.includes(marker)) found.push(`${pid}: ${cmdline}`);
+    } catch {
+      // ended while we looked
+    }
+  }
+  return found;
+}
+
+describe("local executor", () => {
+  const executor = new LocalExecutor();
+  afterAll(() => executor.close());
+
+  it("kills the whole process group at the timeout, background children included", async () => {
+    const dir = await executor.stage("timeout", {});
+    const marker = "987.6543";
+    const result = await executor.exec({ argv: ["sh", "-c", `sleep ${marker} & sleep ${marker}`], cwd: dir, timeoutMs: 300 });
+    expect(result.kind).toBe("exited");
+    expect(result.kind === "exited" && result.timedOut).toBe(true);
+    expect(result.kind === "exited" && result.signal).toBe("SIGKILL");
+    expect(processesMentioning(marker)).toEqual([]);
+  });
+
+  it("leaves nothing behind when a program exits normally after starting a background process", async () => {
+    const dir = await executor.stage("daemon", {});
+    const marker = "987.3219";
+    const result = await executor.exec({ argv: ["sh", "-c", `sleep ${marker} & exit 0`], cwd: dir, timeoutMs: 10_000 });
+    expect(result.kind === "exited" && result.exitCode).toBe(0);
+    expect(result.kind === "exited" && result.timedOut).toBe(false);
+    expect(processesMentioning(marker)).toEqual([]);
+  });
+
+  it("enforces the memory limit on the program it runs", async () => {
+    const dir = await executor.stage("memory", {});
+    const grab = ["python3", "-c", "x = bytearray(400 * 1024 * 1024); print('allocated')"];
+    const limited = await executor.exec({ argv: grab, cwd: dir, timeoutMs: 20_000, memoryLimitMb: 100 });
+    expect(limited.kind === "exited" && limited.exitCode).not.toBe(0);
+    expect(limited.kind === "exited" && limited.stdout).not.toContain("allocated");
+  });
+
+  it("reports a program that cannot be started as an infrastructure fault, not a kernel verdict", async () => {
+    const dir = await executor.stage("missing", {});
+    const result = await executor.exec({ argv: ["/nonexistent/tool"], cwd: dir, timeoutMs: 1000 });
+    expect(result.kind).toBe("infra");
+  });
+
+  it("stages fresh directories holding exactly the given files and removes them", async () => {
+    const a = await executor.stage("same", { "a.txt": "one" });
+    const b = await executor.stage("same", { "b.txt": Buffer.from("two") });
+    expect(a).not.toBe(b);
+    expect(readdirSync(a)).toEqual(["a.txt"]);
+    expect((await executor.readFile(`${b}/b.txt`)).toString()).toBe("two");
+    await executor.remove(a);
+    expect(existsSync(a)).toBe(false);
+  });
+});
+
+type Kind = "build" | "run" | "reference";
+
+/** Wraps the real executor and records what ran when (as counters and order, never as durations). */
+class RecordingExecutor implements Executor {
+  readonly name = "recording";
+  readonly inner = new LocalExecutor();
+  readonly inFlight: Record<Kind, number> = { build: 0, run: 0, reference: 0 };
+  readonly maxInFlight: Record<Kind, number> = { build: 0, run: 0, reference: 0 };
+  buildsStartedDuringRun = 0;
+  readonly order: string[] = [];
+  readonly staged: Array<{ dir: string; files: string[] }> = [];
+
+  async stage(label: string, files: Record<string, string | Buffer>): Promise<string> {
+    const dir = await this.inner.stage(label, files);
+    this.staged.push({ dir, files: Object.keys(files) });
+    this.order.push(`stage ${label}`);
+    return dir;
+  }
+
+  private kind(request: ExecRequest): Kind {
+    if (request.argv[0]!.endsWith("/variant_bin")) return "run";
+    return request.cwd.includes("/reference-") ? "reference" : "build";
+  }
+
+  async exec(request: ExecRequest): Promise<ExecResult> {
+    const kind = this.kind(request);
+    if (kind === "build" && this.inFlight.run > 0) this.buildsStartedDuringRun++;
+    this.inFlight[kind]++;
+    this.maxInFlight[kind] = Math.max(this.maxInFlight[kind], this.inFlight[kind]);
+    this.order.push(`start ${kind} ${request.argv[0]}`);
+    try {
+      return await this.inner.exec(request);
+    } finally {
+      this.inFlight[kind]--;
+      this.order.push(`end ${kind} ${request.argv[0]}`);
+    }
+  }
+
+  readFile(path: string): Promise<Buffer> {
+    return this.inner.readFile(path);
+  }
+  remove(path: string): Promise<void> {
+    return this.inner.remove(path);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+describe("local runner", () => {
+  it("returns one result per variant in input order, building two at a time and timing one at a time", async () => {
+    const spec = saxpySpec();
+    const batch = [
+      makeVariant(spec, { UNROLL: 1 }),
+      cheatVariant(spec, "wrong_result"),
+      makeVariant(spec, {}, { source: "void saxpy(int n) { not C }\n" }),
+      makeVariant(spec, { UNROLL: 4 }),
+      makeVariant(spec, { UNROLL: 2 }),
+    ];
+    const executor = new RecordingExecutor();
+    const runner = new LocalRunner(testProfile(2), { executor });
+    const reported: EvalResult[] = [];
+    const results = await runner.run(batch, { onResult: (r) => void reported.push(r) });
+
+    expect(results.map((r) => r.variantHash)).toEqual(batch.map((v) => v.hash));
+    expect(results.map((r) => r.status)).toEqual(["ok", "wrong_result", "compile_error", "ok", "ok"]);
+    expect(reported.map((r) => r.variantHash).sort()).toEqual(batch.map((v) => v.hash).sort());
+    expect(executor.maxInFlight.build).toBe(2);
+    expect(executor.maxInFlight.run).toBe(1);
+    expect(executor.buildsStartedDuringRun).toBe(0);
+
+    // Nothing of the reference is ever in a variant's directory, and every reference stage comes after a run ended.
+    for (const s of executor.staged.filter((s) => s.dir.includes("/variant-"))) expect(s.files.sort()).toEqual(["harness.c", "variant.c"]);
+    const firstReference = executor.order.findIndex((e) => e.startsWith("stage reference-"));
+    expect(firstReference).toBeGreaterThan(executor.order.findIndex((e) => e.startsWith("end run")));
+    // Work directories are cleaned up as soon as each variant is done.
+    expect(executor.staged.filter((s) => existsSync(s.dir))).toEqual([]);
+    await runner.close();
+  });
+
+  it("answers an aborted batch with retryable infra_error results instead of running it", async () => {
+    const spec = saxpySpec();
+    const runner = new LocalRunner(testProfile(1));
+    const controller = new AbortController();
+    controller.abort();
+    const results = await runner.run([makeVariant(spec, { UNROLL: 1 })], { signal: controller.signal });
+    expect(results).toHaveLength(1);
+    expect(results[0]!.status).toBe("infra_error");
+    expect(results[0]!.status === "infra_error" && results[0]!.retryable).toBe(true);
+    await runner.close();
+  });
+});
+
+describe("runner factory", () => {
+  it("creates the local runner for a local profile", async () => {
+    const runner = createRunner(testProfile());
+    expect(runner).toBeInstanceOf(LocalRunner);
+    await runner.close();
+  });
+
+});
