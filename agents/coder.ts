@@ -3,7 +3,6 @@
 
 import { makeVariant } from "../harness/variant.ts";
 import { isNightshiftError } from "../core/errors.ts";
-import { log } from "../core/log.ts";
 import type { CampaignContext, DeviceProgress } from "../graphs/campaign-state.ts";
 import type { Variant } from "../runners/types.ts";
 import { measuredHashes, storedVariant } from "./history.ts";
@@ -24,7 +23,7 @@ export async function codeDevice(ctx: CampaignContext, progress: DeviceProgress)
       ledger,
     });
     if (!written.ok) {
-      log.warn({ device: progress.device, params: proposal.params, reason: written.reason }, "coder produced no variant");
+      ctx.emit({ type: "note", device: progress.device, message: `coder ${ctx.coder.name} produced no variant for ${JSON.stringify(proposal.params)}: ${written.reason}` });
       continue;
     }
     let variant: Variant;
@@ -36,7 +35,7 @@ export async function codeDevice(ctx: CampaignContext, progress: DeviceProgress)
     } catch (error) {
       // A policy's proposal outside the space is the policy's mistake, not bad configuration: skip it.
       if (isNightshiftError(error) && error.code === "PARAMS_INVALID") {
-        log.warn({ device: progress.device, reason: error.message }, "proposal outside the search space skipped");
+        ctx.emit({ type: "note", device: progress.device, message: `proposal outside the search space skipped: ${error.message}` });
         continue;
       }
       throw error;

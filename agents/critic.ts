@@ -4,7 +4,6 @@
 // accepted only if the improvement exceeds the noise; a regression never replaces the incumbent; every
 // failure goes into the ledger the planner reads. Finally the stop rules are applied.
 
-import { log } from "../core/log.ts";
 import type { CampaignContext, DeviceProgress, ResultSummary } from "../graphs/campaign-state.ts";
 import type { EvaluationRecord, StopReason } from "../results/types.ts";
 import type { EvalResult, Variant } from "../runners/types.ts";
@@ -214,7 +213,7 @@ export async function criticDevice(ctx: CampaignContext, progress: DeviceProgres
     });
   } catch (error) {
     // A diagnosis is advice; a policy that fails to give one must not stop the campaign.
-    log.warn({ device, policy: ctx.critic.name, error: (error as Error).message }, "diagnosis failed; continuing without one");
+    ctx.emit({ type: "note", device, message: `critic ${ctx.critic.name} gave no diagnosis (${(error as Error).message}); continuing without one` });
   }
 
   const reason = stopReason(ctx, next);

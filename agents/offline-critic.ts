@@ -28,6 +28,9 @@ export class RuleCritic implements CriticPolicy {
     if (roof) {
       const near = inc.medianMs > 0 ? roof.floorMs / inc.medianMs : 0;
       if (near >= 0.8) return `within ${pct(1 - near)} of the roofline floor (${roof.floorMs.toFixed(4)} ms): little left to gain`;
+      if (Math.max(roof.bandwidthFraction, roof.computeFraction) < 0.05) {
+        return `far below both roofs (${pct(roof.bandwidthFraction)} of peak bandwidth, ${pct(roof.computeFraction)} of peak compute): latency, loop overhead or poor locality dominate, not throughput`;
+      }
       if (roof.bandwidthFraction >= roof.computeFraction) {
         return `memory-bound: ${pct(roof.bandwidthFraction)} of peak bandwidth, ${pct(roof.computeFraction)} of peak compute; improve data reuse (tiling, blocking) or access contiguity`;
       }

@@ -14,9 +14,12 @@ export class StrategyPlanner implements PlannerPolicy {
   }
 
   async plan(input: PlanInput): Promise<Proposal[]> {
+    const space = restrictSpace(input.space, input.ledger);
     const configs = this.strategy.propose({
-      space: restrictSpace(input.space, input.ledger),
-      history: input.history,
+      space,
+      // Configurations the ledger ruled out are outside the space the strategy sees; strategies may
+      // assume history lies inside their space (e.g. to decide it is exhausted), so those are left out.
+      history: space === input.space ? input.history : input.history.filter((o) => space.isValid(o.config)),
       count: input.count,
       seed: input.seed,
       budget: input.budget,

@@ -27,7 +27,8 @@ export async function planDevice(ctx: CampaignContext, progress: DeviceProgress)
     return { proposals: [{ params, proposedBy: "strategy", rationale: "the baseline: every speedup is relative to it" }], batch: [], explored: used };
   }
   const proposals: Proposal[] = [];
-  const keys = new Set<string>();
+  // Template instantiations already measured cost nothing to recognise here (the coder checks hashes too).
+  const keys = new Set(records.filter((r) => r.origin === "template").map((r) => `${ctx.space.key(r.params)}|`));
   const ledger = ctx.store.ledger(ctx.campaignId).filter((e) => e.device === progress.device);
   const planned = await device.planner.plan({
     spec: ctx.spec,

@@ -4,6 +4,7 @@
 import { Command, CommanderError } from "commander";
 import { isNightshiftError } from "../core/errors.ts";
 import { registerBenchStrategies } from "./bench-strategies.ts";
+import { registerDevices } from "./devices.ts";
 import { registerList } from "./list.ts";
 import { registerReport } from "./report.ts";
 import { registerResults } from "./results.ts";
@@ -26,6 +27,7 @@ const commands: Array<(program: Command) => void> = [
   registerResults,
   registerMeasure,
   registerReport,
+  registerDevices,
 ];
 
 for (const register of commands) register(program);

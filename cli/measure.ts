@@ -7,12 +7,14 @@ import { makeVariant, parseParamList, readVariantSource } from "../harness/varia
 import { createRunner } from "../runners/factory.ts";
 import type { EvalResult, Variant } from "../runners/types.ts";
 import { loadSpec } from "../specs/load.ts";
+import { compileOnly, describeCompileOnly } from "../harness/cuda/compile-only.ts";
 
 interface MeasureFlags {
   params?: string;
   source?: string;
   device: string;
   json?: boolean;
+  compileOnly?: boolean;
 }
 
 const ms = (v: number) => (v >= 1 ? v.toFixed(3) : v.toPrecision(3));
@@ -72,11 +74,20 @@ export function registerMeasure(program: Command): void {
     .option("--source <file>", "kernel source to measure instead of the spec's template")
     .option("--device <name|profile.json>", "hardware profile", "local")
     .option("--json", "print exactly one JSON object")
+    .option("--compile-only", "build without running: compiler stats, and for CUDA the theoretical occupancy on the device profile")
     .action(async (specDir: string, flags: MeasureFlags) => {
       const spec = loadSpec(specDir);
       const source = flags.source === undefined ? undefined : readVariantSource(flags.source);
       const variant = makeVariant(spec, parseParamList(flags.params ?? ""), { source });
       const device = await loadProfile(flags.device);
+      // ---- --compile-only (harness/cuda/compile-only.ts): nothing runs, no device is needed ----
+      if (flags.compileOnly) {
+        const report = await compileOnly(variant, device);
+        process.stdout.write(flags.json ? `${JSON.stringify({ status: report.status, ...report.summary, report })}\n` : `${describeCompileOnly(report)}\n`);
+        process.exitCode = report.status === "ok" ? 0 : 1;
+        return;
+      }
+      // ---- end --compile-only ----
       const runner = createRunner(device);
       let result: EvalResult;
       try {

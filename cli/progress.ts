@@ -27,13 +27,14 @@ const formatDuration = (ms: number): string => {
 };
 
 export function progressLine(device: string, line: DeviceLine, budget: number, elapsedMs: number): string {
-  const best = line.bestMs !== null ? `best ${line.bestMs.toFixed(4)} ms` : "no verified variant yet";
-  const speedup = line.bestMs !== null && line.baselineMs !== null ? ` (${(line.baselineMs / line.bestMs).toFixed(2)}x over the baseline)` : "";
+  const best = line.bestMs !== null ? `best ${line.bestMs.toFixed(4)} ms` : "best --";
+  const speedup = line.bestMs !== null && line.baselineMs !== null ? ` (${(line.baselineMs / line.bestMs).toFixed(2)}x)` : "";
   const kinds = Object.entries(line.failures).filter(([, n]) => n > 0);
-  const failures = kinds.length > 0 ? `failures: ${kinds.map(([k, n]) => `${k} ${n}`).join(", ")}` : "no failures";
+  const failures = kinds.length > 0 ? `failed: ${kinds.map(([k, n]) => `${k} ${n}`).join(", ")}` : "failed: 0";
   const done = line.explored - line.exploredAtStart;
   const eta = line.stopped ? `stopped: ${line.stopped}` : done > 0 ? `ETA ${formatDuration((elapsedMs / done) * (budget - line.explored))}` : "ETA --";
-  return `${device}  ${line.explored}/${budget} evaluations  ${best}${speedup}  ${failures}  ${eta}`;
+  // Most important first, so a narrow terminal cuts the least useful part.
+  return `${device} ${line.explored}/${budget} | ${best}${speedup} | ${eta} | ${failures}`;
 }
 
 export function createProgress(stream: NodeJS.WriteStream = process.stderr): Progress {
@@ -44,8 +45,10 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): Pro
   const logger = pino({ base: undefined, level: process.env.NIGHTSHIFT_LOG_LEVEL ?? "info" }, pino.destination({ fd: 2, sync: true }));
   let drawn = 0;
   let timer: NodeJS.Timeout | null = null;
+  let finished = false;
 
   const draw = (): void => {
+    if (finished) return;
     const text = [...lines].map(([device, line]) => progressLine(device, line, budget, Date.now() - started).slice(0, (stream.columns ?? 200) - 1));
     // Move up over the previous frame and rewrite every line, clearing what was there.
     stream.write((drawn > 0 ? `\x1b[${drawn}F` : "") + text.map((t) => `\x1b[2K${t}\n`).join(""));
@@ -90,6 +93,14 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): Pro
       }
       if (!tty) logger.info({ device: event.device, params: event.incumbent.params, medianMs: event.incumbent.medianMs, speedup: event.speedup }, event.reason);
     }
+    if (event.type === "note") {
+      // Notes are rare and worth keeping on screen: on a terminal they go above the redrawn lines.
+      if (tty && drawn > 0) {
+        stream.write(`\x1b[${drawn}F\x1b[J`);
+        drawn = 0;
+      }
+      logger.warn({ device: event.device }, event.message);
+    }
     if (event.type === "rejected" && !tty) logger.info({ device: event.device, variant: event.variantHash }, event.reason);
     if (event.type === "device_stopped") {
       const line = lines.get(event.device);
@@ -104,6 +115,7 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): Pro
     finish: () => {
       if (timer) clearInterval(timer);
       if (tty && lines.size > 0) draw();
+      finished = true;
     },
   };
 }

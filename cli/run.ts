@@ -2,7 +2,7 @@
 
 import type { Command } from "commander";
 import { fail } from "../core/errors.ts";
-import { DEFAULT_BUDGET, describeOutcome, startCampaign, type CampaignOutcome } from "../graphs/run-campaign.ts";
+import { DEFAULT_BUDGET, startCampaign, type CampaignOutcome } from "../graphs/run-campaign.ts";
 import { DEFAULT_STRATEGY } from "../strategies/registry.ts";
 import { createProgress } from "./progress.ts";
 
@@ -34,7 +34,9 @@ export function printOutcome(outcome: CampaignOutcome, json: boolean): void {
     if (d.best) {
       process.stdout.write(`    best     ${d.best.medianMs.toFixed(4)} ms (95% CI ${d.best.ci[0].toFixed(4)}..${d.best.ci[1].toFixed(4)})  ${JSON.stringify(d.best.params)}\n`);
     }
-    if (d.speedup !== null) process.stdout.write(`    speedup  ${d.speedup.toFixed(2)}x over the baseline (verified)\n`);
+    if (d.speedup !== null) {
+      process.stdout.write(`    speedup  ${d.speedup.toFixed(2)}x over the baseline (${d.verified ? "verified on this run" : "replayed from recorded data, not verified here"})\n`);
+    }
     const failures = Object.entries(d.failures);
     if (failures.length > 0) process.stdout.write(`    failures ${failures.map(([k, n]) => `${k} ${n}`).join(", ")}\n`);
     if (d.diagnosis) process.stdout.write(`    diagnosis: ${d.diagnosis}\n`);
@@ -98,7 +100,6 @@ export function registerRun(program: Command): void {
         );
         progress.finish();
         printOutcome(outcome, flags.json === true);
-        if (!flags.json) process.stderr.write(`${describeOutcome(outcome)}\n`);
       } finally {
         progress.finish();
       }

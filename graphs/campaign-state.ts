@@ -137,7 +137,9 @@ export type CampaignEvent =
     }
   | { type: "accepted"; device: string; incumbent: Incumbent; speedup: number | null; reason: string }
   | { type: "rejected"; device: string; variantHash: string; reason: string }
-  | { type: "device_stopped"; device: string; reason: StopReason };
+  | { type: "device_stopped"; device: string; reason: StopReason }
+  /** Something worth telling the user that changes no verdict (a policy's unusable output, a failed diagnosis). */
+  | { type: "note"; device: string; message: string };
 
 export interface CampaignContext {
   campaignId: string;

@@ -93,6 +93,8 @@ export interface DeviceOutcome {
   best: { params: Params; medianMs: number; ci: [number, number]; variantHash: string } | null;
   /** Baseline median over best median; null without both. */
   speedup: number | null;
+  /** False when the best result was replayed from recorded data rather than built, run and checked now. */
+  verified: boolean;
   diagnosis: string | null;
 }
 
@@ -112,6 +114,18 @@ export interface CampaignOutcome {
 
 export function checkpointPath(storePath: string): string {
   return /\.(db|sqlite3?)$/.test(storePath) ? storePath.replace(/\.(db|sqlite3?)$/, ".checkpoints.$1") : `${storePath}.checkpoints`;
+}
+
+/**
+ * WAL with synchronous=NORMAL survives a killed process (the case that matters here); on power loss it may
+ * drop the last checkpoints, which only makes an idempotent node run again: the store stays the truth.
+ */
+function openCheckpoints(storePath: string): SqliteSaver {
+  const saver = SqliteSaver.fromConnString(checkpointPath(storePath));
+  saver.db.pragma("journal_mode = WAL");
+  saver.db.pragma("synchronous = NORMAL");
+  saver.db.pragma("busy_timeout = 10000");
+  return saver;
 }
 
 const threadOf = (id: string) => ({ configurable: { thread_id: id } });
@@ -177,8 +191,11 @@ export async function resumeCampaign(id: string, options: CampaignOptions = {}):
     if (spec.id !== record.config.specId) {
       fail("SPEC_INVALID", `campaign ${id}: expected the spec it began with (${record.config.specId}), received ${spec.id}: ${record.config.specDir} changed since`);
     }
+    // The profiles as they were when the campaign began: a profile file edited since must not change a
+    // device half-way through (its peaks set the physics floor). Older records fall back to reloading.
+    const recorded = store.campaignProfiles(id);
     const args = (record.config.options?.deviceArgs as string[] | undefined) ?? record.config.devices;
-    const profiles = await loadProfiles(args.join(","));
+    const profiles = recorded.length === record.config.devices.length ? recorded : await loadProfiles(args.join(","));
     const names = profiles.map((p) => p.name);
     if (names.join(",") !== record.config.devices.join(",")) {
       fail("PROFILE_INVALID", `campaign ${id}: expected the devices ${record.config.devices.join(", ")}, received ${names.join(", ")} from ${args.join(", ")}`);
@@ -213,7 +230,7 @@ function settingsOf(config: CampaignConfig): CampaignSettings {
 async function drive(store: Store, record: CampaignRecord, spec: KernelSpec, profiles: HardwareProfile[], options: CampaignOptions): Promise<CampaignOutcome> {
   const { config, id } = record;
   const strategy = getStrategy(config.strategy);
-  const saver = SqliteSaver.fromConnString(checkpointPath(store.path));
+  const saver = openCheckpoints(store.path);
   const devices = new Map<string, CampaignDevice>();
   try {
     for (const profile of profiles) {
@@ -241,6 +258,7 @@ async function drive(store: Store, record: CampaignRecord, spec: KernelSpec, pro
     const input = previous
       ? null
       : { campaignId: id, round: 0, activeMs: 0, stopReason: null, devices: Object.fromEntries(config.devices.map((d) => [d, newDeviceProgress(d)])) };
+    if (previous) await reopenUnreachableDevices(graph, id);
     store.setCampaignState(id, "running", null);
     ctx.emit({
       type: "started",
@@ -269,7 +287,9 @@ async function drive(store: Store, record: CampaignRecord, spec: KernelSpec, pro
       }
     }
     const final = await graph.getState(threadOf(id));
-    if (final.next.length === 0) store.setCampaignState(id, "finished", (final.values as CampaignStateType).stopReason ?? null);
+    const reason = (final.values as CampaignStateType).stopReason ?? null;
+    // A campaign stopped because its devices were unreachable, or by the user, stays resumable.
+    if (final.next.length === 0 && reason !== "interrupted") store.setCampaignState(id, "finished", reason);
     else store.setCampaignState(id, "running", "interrupted");
     return await campaignOutcome(store, id, saver);
   } finally {
@@ -278,10 +298,25 @@ async function drive(store: Store, record: CampaignRecord, spec: KernelSpec, pro
   }
 }
 
+/**
+ * Devices given up for infrastructure errors (stop reason "interrupted") get another chance on resume:
+ * their stop is cleared as if the critic had written it, so the graph routes back to the planner.
+ */
+async function reopenUnreachableDevices(graph: ReturnType<typeof buildCampaignGraph>, id: string): Promise<void> {
+  const snapshot = await graph.getState(threadOf(id));
+  const devices = Object.values((snapshot.values as CampaignStateType).devices ?? {}).filter((d) => d.stopReason === "interrupted");
+  if (snapshot.next.length > 0 || devices.length === 0) return;
+  await graph.updateState(
+    threadOf(id),
+    { devices: Object.fromEntries(devices.map((d) => [d.device, { stopReason: null, infraStreak: 0 }])), stopReason: null },
+    "critic",
+  );
+}
+
 /** The campaign's outcome from the store (counts) and its last checkpoint (incumbents, stop reasons). */
 export async function campaignOutcome(store: Store, id: string, saver?: SqliteSaver): Promise<CampaignOutcome> {
   const record = requireCampaign(store, id);
-  const own = saver ?? (existsSync(checkpointPath(store.path)) ? SqliteSaver.fromConnString(checkpointPath(store.path)) : undefined);
+  const own = saver ?? (existsSync(checkpointPath(store.path)) ? openCheckpoints(store.path) : undefined);
   let state: Partial<CampaignStateType> | undefined;
   try {
     state = (await own?.getTuple(threadOf(id)))?.checkpoint.channel_values as Partial<CampaignStateType> | undefined;
@@ -295,6 +330,7 @@ export async function campaignOutcome(store: Store, id: string, saver?: SqliteSa
     const baseline = progress.baseline ? { params: progress.baseline.params, medianMs: progress.baseline.medianMs } : null;
     const inc = progress.incumbent;
     const best = inc ? { params: inc.params, medianMs: inc.medianMs, ci: inc.ci95Ms, variantHash: inc.variantHash } : null;
+    const bestRecord = inc ? counted.find((e) => e.variantHash === inc.variantHash) : undefined;
     return {
       device: name,
       evaluations: counted.length,
@@ -305,6 +341,7 @@ export async function campaignOutcome(store: Store, id: string, saver?: SqliteSa
       baseline,
       best,
       speedup: baseline && best ? Number((baseline.medianMs / best.medianMs).toFixed(3)) : null,
+      verified: bestRecord?.result.status === "ok" && bestRecord.result.verification.replayed !== true,
       diagnosis: progress.diagnosis,
     };
   });

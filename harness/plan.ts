@@ -41,7 +41,10 @@ export interface PlannedCase {
   /** "verify" cases are checked call by call; "timing_a"/"timing_b" are the two rotating timing input sets. */
   role: "verify" | "timing_a" | "timing_b";
   size: ProblemSize;
+  /** What "mixed" input buffers draw from in this case. */
   distribution: CaseDistribution;
+  /** What the inputs were actually drawn from: one name, or name:distribution per input when they differ. */
+  label: string;
   /** Element count per buffer, in `buffers` order. */
   lengths: number[];
   /** Value per scalar, in `scalars` order. */
@@ -131,11 +134,17 @@ export function makeHarnessPlan(spec: KernelSpec, params: Params, device: Hardwa
     }
   });
 
+  const inputs = buffers.filter((b) => b.intent !== "out");
+  const labelFor = (distribution: CaseDistribution): string => {
+    const drawn = inputs.map((b) => (b.distribution === "mixed" ? distribution : b.distribution));
+    return new Set(drawn).size <= 1 ? (drawn[0] ?? distribution) : inputs.map((b, i) => `${b.name}:${drawn[i]}`).join(",");
+  };
   const caseFor = (index: number, role: PlannedCase["role"], size: ProblemSize, distribution: CaseDistribution): PlannedCase => ({
     index,
     role,
     size,
     distribution,
+    label: labelFor(distribution),
     lengths: spec.arguments.flatMap((a, i) => (a.kind === "buffer" ? [evaluateCount(a.length, size, `arguments[${i}].length`)] : [])),
     scalarValues: spec.arguments.flatMap((a) => (a.kind === "scalar" ? [compileExpr(a.value, Object.keys(size), a.name).evaluateNumber(size)] : [])),
   });

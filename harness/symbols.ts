@@ -32,6 +32,18 @@ const LIBGCC_HELPER = /^__(mul|div|udiv|mod|umod|add|sub|neg|pow|extend|trunc|fi
 const OPENMP_RUNTIME = /^(GOMP_[A-Za-z0-9_]+|omp_(get|set|in)_[a-z_]+)$/;
 
 const UNDEFINED_TYPES = new Set(["U", "w", "v"]);
+/** Lower-case types that are still global: GNU indirect functions (target_clones dispatch) and unique globals. */
+const GLOBAL_LOWERCASE_TYPES = new Set(["i", "u"]);
+
+function isGlobalDefinition(type: string): boolean {
+  if (UNDEFINED_TYPES.has(type)) return false;
+  return GLOBAL_LOWERCASE_TYPES.has(type) || (/^[A-Z]$/.test(type));
+}
+
+/** The kernel itself, or the resolver gcc emits beside it for __attribute__((target_clones)). */
+function isKernelSymbol(name: string, kernel: string): boolean {
+  return name === kernel || name === `${kernel}.resolver`;
+}
 
 export function parseNm(output: string): NmSymbol[] {
   const symbols: NmSymbol[] = [];
@@ -64,11 +76,11 @@ export function isAllowedCall(name: string, policy: SymbolPolicy): boolean {
 }
 
 export function checkSymbols(symbols: readonly NmSymbol[], policy: SymbolPolicy): SymbolVerdict {
-  const defined = symbols.filter((s) => !UNDEFINED_TYPES.has(s.type) && s.type === s.type.toUpperCase() && /[A-Z]/.test(s.type));
+  const defined = symbols.filter((s) => isGlobalDefinition(s.type));
   const called = symbols.filter((s) => UNDEFINED_TYPES.has(s.type));
   const definedNames = [...new Set(defined.map((s) => s.name))].sort();
   const calledNames = [...new Set(called.map((s) => s.name))].sort();
-  const extra = defined.filter((s) => s.name !== policy.kernel);
+  const extra = defined.filter((s) => !isKernelSymbol(s.name, policy.kernel));
   if (extra.length > 0) {
     const list = extra.map((s) => `${s.name} (${s.type})`).join(", ");
     return {
@@ -79,7 +91,7 @@ export function checkSymbols(symbols: readonly NmSymbol[], policy: SymbolPolicy)
       called: calledNames,
     };
   }
-  if (!defined.some((s) => s.name === policy.kernel && s.type === "T")) {
+  if (!defined.some((s) => s.name === policy.kernel && (s.type === "T" || s.type === "i"))) {
     return {
       ok: false,
       kind: "kernel_missing",

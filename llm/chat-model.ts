@@ -32,13 +32,7 @@ export type ModelFactory = (spec: ModelSpec, format: ReplyFormat) => Promise<Bou
 
 export const createBoundModel: ModelFactory = async (spec, format) => {
   const model = await initChatModel(`${spec.provider}:${spec.model}`, providerFields(spec));
-  const bound =
-    spec.provider === "ollama"
-      ? // Ollama does not honour tool_choice; its structured outputs (format = JSON schema) do constrain the reply.
-        model.withConfig({ format: format.parameters } as never)
-      : spec.output === "json_schema"
-      ? model.withConfig({ response_format: { type: "json_schema", json_schema: { name: format.name, description: format.description, schema: format.parameters, strict: false } }, strict: false } as never)
-      : model.bindTools([{ type: "function", function: { name: format.name, description: format.description, parameters: format.parameters } }], { tool_choice: format.name } as never);
+  const bound = bindFormat(model, spec, format);
   return {
     async invoke(messages, options) {
       let message;
@@ -56,6 +50,16 @@ export const createBoundModel: ModelFactory = async (spec, format) => {
     },
   };
 };
+
+/** Binds how the reply must come back. Returns LangChain's own runnable; typed loosely across providers. */
+function bindFormat(model: Awaited<ReturnType<typeof initChatModel>>, spec: ModelSpec, format: ReplyFormat) {
+  // Ollama does not honour tool_choice; its structured outputs (format = JSON schema) do constrain the reply.
+  if (spec.provider === "ollama") return model.withConfig({ format: format.parameters } as never);
+  if (spec.output === "json_schema") {
+    return model.withConfig({ response_format: { type: "json_schema", json_schema: { name: format.name, description: format.description, schema: format.parameters, strict: false } }, strict: false } as never);
+  }
+  return model.bindTools([{ type: "function", function: { name: format.name, description: format.description, parameters: format.parameters } }], { tool_choice: format.name } as never);
+}
 
 function providerFields(spec: ModelSpec): Record<string, unknown> {
   const common = { maxRetries: 0, temperature: 0.2 };

@@ -15,6 +15,7 @@ import { makeVariant } from "../harness/variant.ts";
 import type { KernelSpec } from "../specs/schema.ts";
 import type { ModelClient } from "./model-client.ts";
 import { coderPrompt, LIMITS } from "./prompts.ts";
+import { RewriteLog } from "./rewrite-log.ts";
 
 export const rewriteSchema = z.object({
   source: z.string().min(1).max(200_000).describe("the complete kernel source file"),
@@ -26,20 +27,6 @@ export interface CoderMetrics {
   refused: number;
   /** Times the coder dropped its failing line of attempts and started again from the best verified variant. */
   restarts: number;
-}
-
-/**
- * Which code change each rewrite applied, by variant hash. Ledger entries name the failed variant, not
- * the idea; with this the planner recognises a failed idea when it is proposed again.
- */
-export class RewriteLog {
-  private readonly ideas = new Map<string, string>();
-  record(variantHash: string, idea: string): void {
-    this.ideas.set(variantHash, idea);
-  }
-  ideaOf(variantHash: string): string | undefined {
-    return this.ideas.get(variantHash);
-  }
 }
 
 export class LlmCoder implements CoderPolicy {

@@ -9,7 +9,7 @@ import { blockedByLedger } from "../agents/ledger.ts";
 import type { LedgerEntry, PlanInput, PlannerPolicy, Proposal } from "../agents/types.ts";
 import { log } from "../core/log.ts";
 import type { Params, ParamValue } from "../specs/schema.ts";
-import type { RewriteLog } from "./coder-policy.ts";
+import type { RewriteLog } from "./rewrite-log.ts";
 import type { ModelClient } from "./model-client.ts";
 import { plannerPrompt } from "./prompts.ts";
 

@@ -2,7 +2,7 @@
 // plot it embeds, and the dispatch header and JSON their build includes. Everything comes from the store.
 
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fail, isNightshiftError } from "../core/errors.ts";
 import type { HardwareProfile } from "../hardware-profiles/schema.ts";
 import { loadSpec } from "../specs/load.ts";
@@ -54,7 +54,10 @@ export function writeReport(store: Store, campaignId: string, outDir: string, op
 
   const best = bestVerifiedPerDevice(evaluations, accepted);
   const sources = new Map<string, string>();
-  for (const b of best.values()) if (b.origin !== "template") sources.set(b.variantHash, store.getVariant(b.variantHash)?.source ?? "");
+  for (const b of best.values()) {
+    const source = b.origin === "template" ? undefined : store.getVariant(b.variantHash)?.source;
+    if (source !== undefined) sources.set(b.variantHash, source);
+  }
   const dispatch = writeDispatch(outDir, {
     specName: name,
     specId: campaign.config.specId,
@@ -77,7 +80,7 @@ export function writeReport(store: Store, campaignId: string, outDir: string, op
     `- Convergence plot: \`${svgFile}\``,
     `- Dispatch header: \`${name}_dispatch.h\` (compile with \`-DNIGHTSHIFT_DEVICE_<DEVICE>\` or look devices up in \`${name}_dispatch_table\`)`,
     `- Dispatch JSON: \`${name}_dispatch.json\``,
-    ...dispatch.sourcePaths.map((p) => `- Rewritten source: \`${p.slice(outDir.length + 1)}\``),
+    ...dispatch.sourcePaths.map((p) => `- Rewritten source: \`${basename(p)}\``),
     "",
   ];
   const markdownPath = join(outDir, `${name}_report.md`);

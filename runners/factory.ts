@@ -5,6 +5,8 @@ import { fail } from "../core/errors.ts";
 import type { HardwareProfile } from "../hardware-profiles/schema.ts";
 import { LocalRunner } from "./local.ts";
 import { ReplayRunner } from "./replay.ts";
+import { SlurmRunner } from "./slurm.ts";
+import { SshRunner } from "./ssh.ts";
 import type { Runner } from "./types.ts";
 
 export function createRunner(profile: HardwareProfile): Runner {
@@ -15,8 +17,9 @@ export function createRunner(profile: HardwareProfile): Runner {
     case "replay":
       return new ReplayRunner(profile);
     case "ssh":
+      return new SshRunner(profile);
     case "slurm":
-      return fail("INTERNAL", `reach.via "${via}" of profile ${profile.name}: not built into this runner factory yet`);
+      return new SlurmRunner(profile);
     default:
       return fail("PROFILE_INVALID", `reach.via: expected one of local, ssh, slurm, replay, received ${JSON.stringify(via satisfies never)}`);
   }

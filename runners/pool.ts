@@ -150,18 +150,22 @@ export class DeviceLane implements Runner {
   }
 
   private async evaluate(variant: Variant, signal?: AbortSignal): Promise<EvalResult> {
-    const ready = await this.waitUntilUp(signal);
-    if (ready !== "up") return this.infra(variant, ready.cause, ready.retryable);
-    const startedAt = new Date().toISOString();
     const watch = watchFaults(this.executor);
+    let startedAt = new Date().toISOString();
     let result: EvalResult;
-    const outcome = await this.buildQueue.add(async () => (this.usable(signal) ? buildVariant(watch.executor, variant, this.device) : null));
-    if (outcome === null) {
-      result = this.infra(variant, this.unusableCause(signal), this.state !== "refused", startedAt);
-    } else if (outcome.kind === "failed") {
+    let outcome: Awaited<ReturnType<typeof buildVariant>> | null = null;
+    while (outcome === null) {
+      const ready = await this.waitUntilUp(signal);
+      if (ready !== "up") return this.infra(variant, ready.cause, ready.retryable);
+      startedAt = new Date().toISOString();
+      // A device that went down while this variant waited for a build slot sends it back to wait for the probe.
+      outcome = await this.buildQueue.add(async () => (this.usable(signal) ? buildVariant(watch.executor, variant, this.device) : null));
+    }
+    if (outcome.kind === "failed") {
       result = outcome.result;
     } else {
       try {
+        const built = outcome.built;
         result = await this.timingQueue.add(async () => {
           // A device that went down while this variant waited sends it back to wait for the probe.
           if (!this.usable(signal)) {
@@ -171,7 +175,7 @@ export class DeviceLane implements Runner {
           const begin = performance.now();
           this.timingFirstStart ??= begin;
           try {
-            return await measureVariant(watch.executor, outcome.built, this.device);
+            return await measureVariant(watch.executor, built, this.device);
           } finally {
             this.timingLastEnd = performance.now();
             this.timingBusyMs += this.timingLastEnd - begin;
@@ -181,7 +185,10 @@ export class DeviceLane implements Runner {
         await discardBuild(this.executor, outcome.built);
       }
     }
-    if (watch.faults.length > 0 && isKernelFault(result)) {
+    if (signal?.aborted && isKernelFault(result)) {
+      // Stopping kills remote work, and a killed compiler or kernel proves nothing about the variant.
+      result = this.infra(variant, `${this.device.name}: the campaign was stopped while this variant was evaluated`, true, startedAt);
+    } else if (watch.faults.length > 0 && isKernelFault(result)) {
       // The device failed while producing this verdict, so the verdict says nothing about the kernel.
       result = { ...this.infra(variant, `${watch.faults[0]} (a ${result.status} verdict was discarded: the device failed while producing it)`, true, startedAt) };
     }

@@ -16,13 +16,14 @@
 //                                                              wrong_result carries were never recorded
 //   Any other failure name is unknown data and fails loudly (SPACE_INVALID).
 // - Ok results carry the recorded samples (or the mean alone when none were recorded) and a verification
-//   marked `replayed`: nightshift checked nothing, the data's authors did.
+//   marked `replayed`: nightshift checked nothing, so its other fields are neutral (no cases, no symbols),
+//   and reports and dispatch files treat the result as unverified.
 // - Noisy mode: each visit is a fresh bootstrap resample of the recorded samples (seeded by the runner seed,
 //   the variant hash and the visit), so a re-measurement differs the way a real one would and a "win" smaller
 //   than the recorded noise does not survive confirmation. A single drawn sample would do the same for the
 //   median but would carry a zero-width confidence interval, which tells the critic there is no noise at all.
 
-import { isAbsolute, resolve, dirname } from "node:path";
+import { dirname, isAbsolute, resolve } from "node:path";
 import { describeValue, fail } from "../core/errors.ts";
 import type { HardwareProfile, ReplayReach } from "../hardware-profiles/schema.ts";
 import { sha256 } from "../harness/variant.ts";

@@ -87,7 +87,11 @@ export async function runBench(jobs: readonly BenchJob[], workers: number, onRun
     return results;
   }
   let next = 0;
-  const pool = Array.from({ length: n }, () => new Worker(new URL("./bench-worker.ts", import.meta.url)));
+  // The worker is TypeScript like the rest of nightshift, so it registers the same loader bin/nightshift.js uses.
+  const workerUrl = new URL("./bench-worker.ts", import.meta.url).href;
+  const tsxApi = import.meta.resolve("tsx/esm/api");
+  const bootstrap = `import { register } from ${JSON.stringify(tsxApi)}; register(); await import(${JSON.stringify(workerUrl)});`;
+  const pool = Array.from({ length: n }, () => new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`)));
   try {
     await Promise.all(
       pool.map(

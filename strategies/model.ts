@@ -7,7 +7,7 @@ import type { Params } from "../specs/schema.ts";
 import { sampleUnvisited } from "./random.ts";
 import { makeRng, type Rng } from "./rng.ts";
 import { historyRows, indexSpace, keyOfIndices, neighbourRows, priorScores, type SpaceIndex } from "./space-index.ts";
-import { fitForest } from "./trees.ts";
+import { fitForest, MAX_BINS } from "./trees.ts";
 import type { ProposeInput, Strategy } from "./types.ts";
 
 export interface ModelOptions {
@@ -36,8 +36,15 @@ export interface ModelOptions {
   /** "ei": expected improvement; "lcb": mean minus kappa standard deviations; "mixed": lcb and Thompson-like slots. */
   acquisition: "ei" | "lcb" | "mixed";
   kappa: number;
+  split: "random" | "best";
+  bootstrap: boolean;
   /** Trees averaged by one Thompson-like draw. */
   thompsonTrees: number;
+  /** Probability that a batch slot takes a uniform random configuration, rising to randomMax while stuck. */
+  randomShare: number;
+  randomMax: number;
+  /** Evaluations without improvement after which the random share reaches randomMax. */
+  stagnationScale: number;
 }
 
 const PENALTY = 0.25;
@@ -115,7 +122,7 @@ function chooseByModel(
   train.forEach((h, i) => {
     const r = rows[h]!;
     for (let j = 0; j < d; j++) x[i * width + j] = index.x[r * d + j]!;
-    if (prior) x[i * width + d] = prior[r]!;
+    if (prior) x[i * width + d] = priorBin(prior[r]!);
     const v = input.history[h]!.value;
     y[i] = v !== null && v > 0 ? Math.log(v) : penalty;
   });
@@ -124,6 +131,8 @@ function chooseByModel(
     featuresPerSplit: Math.max(1, Math.ceil(width / 2)),
     minSplit: o.minSplit,
     maxDepth: 30,
+    split: o.split,
+    bootstrap: o.bootstrap,
   });
 
   // Candidate pool.
@@ -132,6 +141,8 @@ function chooseByModel(
     .filter((i) => input.history[i]!.value !== null && rows[i]! >= 0)
     .sort((a, b) => input.history[a]!.value! - input.history[b]!.value!);
   for (const h of order.slice(0, o.neighbourhoodOf)) for (const r of neighbourRows(input.space, index, rows[h]!)) if (!visited[r]) pool.add(r);
+  // Candidates that are not neighbours or children: the uniform random share the random slots draw from.
+  const pool2 = new Set(pool);
   const free = index.configs.length - input.history.length;
   if (free <= o.randomCandidates * 2) {
     for (let r = 0; r < index.configs.length; r++) if (!visited[r]) pool.add(r);
@@ -165,7 +176,7 @@ function chooseByModel(
   const one = new Float64Array(nTrees);
   candidates.forEach((r, c) => {
     for (let j = 0; j < d; j++) q[j] = index.x[r * d + j]!;
-    if (prior) q[d] = prior[r]!;
+    if (prior) q[d] = priorBin(prior[r]!);
     forest.predictInto(q, 0, one);
     preds.set(one, c * nTrees);
     let m = 0;
@@ -195,7 +206,28 @@ function chooseByModel(
     }
   };
   const threshold = lo - o.xi;
+  // Evaluations since the best was last improved: the longer the model has been stuck, the more of each
+  // batch goes to uniform random configurations, the only move that is never trapped in a basin.
+  let bestValue = Infinity;
+  let lastImprovement = 0;
+  input.history.forEach((h, i) => {
+    if (h.value !== null && h.value < bestValue) {
+      bestValue = h.value;
+      lastImprovement = i + 1;
+    }
+  });
+  const stagnation = (input.history.length - lastImprovement) / Math.max(1, o.stagnationScale);
+  const epsilon = Math.min(o.randomMax, o.randomShare + (o.randomMax - o.randomShare) * stagnation);
   for (let slot = 0; slot < input.count && out.length < candidates.length; slot++) {
+    if (rng.next() < epsilon) {
+      const free = candidates.map((_, c) => c).filter((c) => !taken[c] && !pool2.has(candidates[c]!));
+      if (free.length > 0) {
+        const c = free[rng.int(free.length)]!;
+        taken[c] = 1;
+        out.push(candidates[c]!);
+        continue;
+      }
+    }
     // Slots alternate between the model's consensus and Thompson-like draws (a few random trees), which
     // spreads a batch over several promising regions and keeps exploring where the trees disagree.
     const exploit = o.acquisition !== "mixed" || slot % 2 === 0;
@@ -250,4 +282,9 @@ function breedChildren(input: ProposeInput, index: SpaceIndex, parents: number[]
     if (r !== undefined && !visited[r]) out.add(r);
   }
   return [...out];
+}
+
+/** The prior rank in [0, 1] as an integer bin, so every model feature is a small integer. */
+function priorBin(p: number): number {
+  return Math.round(p * (MAX_BINS - 1));
 }

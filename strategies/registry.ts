@@ -22,8 +22,13 @@ const MODEL_DEFAULTS = {
   childCandidates: 0,
   population: 20,
   acquisition: "mixed" as "ei" | "lcb" | "mixed",
-  kappa: 1,
+  kappa: 2,
   thompsonTrees: 2,
+  split: "best" as "best" | "random",
+  bootstrap: true,
+  randomShare: 0.1,
+  randomMax: 0.5,
+  stagnationScale: 60,
 };
 
 /** Experiments override model hyperparameters through NIGHTSHIFT_MODEL_OPTIONS (JSON); benchmarks record it. */

@@ -11,7 +11,16 @@ export interface ForestOptions {
   /** Nodes with fewer samples become leaves. */
   minSplit: number;
   maxDepth: number;
+  /**
+   * "random": one random threshold per feature (extra-trees). "best": the best threshold, found from a
+   * histogram over the feature's values, which must then be integers in [0, MAX_BINS) (value indices).
+   */
+  split: "random" | "best";
+  /** Fit each tree on a bootstrap resample (random forest); otherwise on all rows. */
+  bootstrap: boolean;
 }
+
+export const MAX_BINS = 64;
 
 export interface Forest {
   /** Per-tree predictions for row `row` of a row-major matrix with `d` columns, written into `out`. */
@@ -53,7 +62,9 @@ function fitTree(x: Float64Array, d: number, y: Float64Array, n: number, rng: Rn
   const right = new Int32Array(cap);
   let count = 0;
   const idx = new Int32Array(n);
-  for (let i = 0; i < n; i++) idx[i] = i;
+  for (let i = 0; i < n; i++) idx[i] = o.bootstrap ? rng.int(n) : i;
+  const binSum = new Float64Array(MAX_BINS);
+  const binCount = new Int32Array(MAX_BINS);
   const features = Array.from({ length: d }, (_, i) => i);
 
   const build = (start: number, end: number, depth: number): number => {
@@ -80,6 +91,32 @@ function fitTree(x: Float64Array, d: number, y: Float64Array, n: number, rng: Rn
       }
       if (hi <= lo) continue;
       tried++;
+      if (o.split === "best") {
+        binSum.fill(0, lo, hi + 1);
+        binCount.fill(0, lo, hi + 1);
+        for (let i = start; i < end; i++) {
+          const r = idx[i]!;
+          const b = x[r * d + feat]!;
+          binSum[b] += y[r]!;
+          binCount[b]++;
+        }
+        let sl = 0;
+        let nl = 0;
+        for (let b = lo; b < hi; b++) {
+          sl += binSum[b]!;
+          nl += binCount[b]!;
+          if (binCount[b] === 0 || nl === 0 || nl === size) continue;
+          const sr = sum - sl;
+          const nr = size - nl;
+          const score = (sl * sl) / nl + (sr * sr) / nr - (sum * sum) / size;
+          if (score > bestScore) {
+            bestScore = score;
+            bestFeature = feat;
+            bestCut = b + 0.5;
+          }
+        }
+        continue;
+      }
       const cut = lo + rng.next() * (hi - lo);
       let sl = 0;
       let nl = 0;

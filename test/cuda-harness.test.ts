@@ -13,7 +13,7 @@ import { generateCompare } from "../harness/c/compare.ts";
 import { decodeSamples, interpretVerdict, parseJsonFile, type MeasureContext, type Verdict } from "../harness/interpret.ts";
 import { CUDA_FILES, nvccPath } from "../harness/cuda/build.ts";
 import { generateCudaHarness } from "../harness/cuda/harness.ts";
-import { interpretCudaVariantRun, type CudaHarnessReport } from "../harness/cuda/interpret.ts";
+import { interpretCudaVariantRun, sharedReport, type CudaHarnessReport } from "../harness/cuda/interpret.ts";
 import { makeCudaPlan, type CudaHarnessPlan } from "../harness/cuda/plan.ts";
 import { buildVariant, discardBuild, evaluateVariant } from "../runners/pipeline.ts";
 import { LocalExecutor } from "../runners/local-executor.ts";
@@ -122,7 +122,7 @@ describe("the CUDA harness's host half with a host stand-in for the device layer
     expect(sh(plan.commands.buildReference, ref).code).toBe(0);
     expect(sh([join(ref, FILES.compareBinary), String(seed), dir], ref).code).toBe(0);
     const verdict = JSON.parse(readFileSync(join(ref, FILES.verdict), "utf8")) as Verdict;
-    return interpretVerdict(ctx, verdict, report!, decodeSamples(readFileSync(join(dir, FILES.samples))), wallMs);
+    return interpretVerdict(ctx, verdict, sharedReport(report), decodeSamples(readFileSync(join(dir, FILES.samples))), wallMs);
   }
 
   it("writes every dump the shared compare program expects, and an honest kernel verifies ok", async () => {
@@ -196,5 +196,37 @@ describe.skipIf(!haveNvcc)("building CUDA variants through the shared pipeline",
       expect(outcome.built.definedSymbols).toContain("transpose");
       await discardBuild(executor, outcome.built);
     }
+  });
+});
+
+describe.skipIf(!haveNvcc || !haveGpu)("the CUDA protocol on a GPU (runs only where /dev/nvidia0 exists)", () => {
+  let executor: LocalExecutor;
+  let device: HardwareProfile;
+  let work: string;
+  beforeAll(async () => {
+    executor = new LocalExecutor();
+    work = mkdtempSync(join(tmpdir(), "ns-cuda-gpu-"));
+    // The shipped H200 profile stands in for whatever GPU this is; its arch must match the device's.
+    device = await loadProfile(process.env.NIGHTSHIFT_TEST_GPU_PROFILE ?? "h200");
+  });
+  afterAll(async () => {
+    await executor.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it("verifies and times an honest tiled transpose: ok, with samples, roofline and occupancy", async () => {
+    const spec = smallTransposeSpec(join(work, "ok"));
+    const result = await evaluateVariant(executor, makeVariant(spec, { USE_SHARED: 1, TILE: 32, BLOCK_ROWS: 8, PAD: 1 }), device);
+    expect(result.status, JSON.stringify(result)).toBe("ok");
+    if (result.status !== "ok") return;
+    expect(result.stats.medianMs).toBeGreaterThan(0);
+    expect(result.roofline!.bandwidthFraction).toBeLessThan(1);
+    expect(result.build!.occupancy!.theoretical).toBeGreaterThan(0);
+  });
+
+  it("catches a kernel that computes only on its first launch", async () => {
+    const spec = smallTransposeSpec(join(work, "stale"));
+    const result = await evaluateVariant(executor, makeVariant(spec, {}, { source: readFileSync(join(CHEATS, "stale-output.cu"), "utf8") }), device);
+    expect(result.status).toBe("wrong_result");
   });
 });

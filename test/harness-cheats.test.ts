@@ -8,7 +8,7 @@ import { LocalExecutor } from "../runners/local-executor.ts";
 import { evaluateVariant } from "../runners/pipeline.ts";
 import type { EvalResult } from "../runners/types.ts";
 import type { KernelSpec } from "../specs/schema.ts";
-import { cheatVariant, saxpySpec, testProfile } from "./harness-fixtures.ts";
+import { cheatVariant, rowScaleSpec, saxpySpec, testProfile } from "./harness-fixtures.ts";
 
 const device = testProfile();
 let executor: LocalExecutor;
@@ -189,5 +189,31 @@ describe("failures of the process", () => {
     const result = await evaluateVariant(executor, makeVariant(spec, {}, { source: "void saxpy(int n) { this is not C; }\n" }), device);
     expectStatus(result, "compile_error");
     expect(result.log).toMatch(/error/);
+  });
+});
+
+describe("other dtypes and intents", () => {
+  it("accepts a correct in-place float64 kernel with an int32 output", async () => {
+    const spec = rowScaleSpec();
+    const result = await evaluateVariant(executor, makeVariant(spec, { BLOCK: 8 }), device);
+    expectStatus(result, "ok");
+    expect(result.verification.cases.map((c) => c.size)).toContainEqual({ R: 17, C: 5 });
+  });
+
+  it("catches rows of an in-place matrix that were never processed", async () => {
+    const result = await evaluateCheat("row_scale_skips_rows", rowScaleSpec());
+    expectStatus(result, "wrong_result");
+    expect(result.output).toBe("m");
+    expect(result.firstBadIndex).toBe(6 * 200);
+  });
+});
+
+describe("the physics floor", () => {
+  it("rejects a median faster than the device's peaks allow as impossible_time", async () => {
+    const slow = testProfile();
+    const tiny = { ...slow, cpu: { ...slow.cpu!, peakBandwidthGBs: 0.001, peakGflops: { float32: 0.001, float64: 0.001 } } };
+    const result = await evaluateVariant(executor, makeVariant(saxpySpec(), { UNROLL: 1 }), tiny);
+    expectStatus(result, "rejected");
+    expect(result.reason).toBe("impossible_time");
   });
 });

@@ -1,7 +1,7 @@
 // Shared by the harness, local runner and measure tests: the saxpy fixture spec, a local profile with
 // generous peaks (so the physics floor never trips on a fast machine), and cheat sources by name.
 
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { HardwareProfile } from "../hardware-profiles/schema.ts";
@@ -12,6 +12,7 @@ import { loadSpec } from "../specs/load.ts";
 
 export const FIXTURES = join(fileURLToPath(new URL(".", import.meta.url)), "fixtures");
 export const SAXPY_DIR = join(FIXTURES, "saxpy");
+export const ROW_SCALE_DIR = join(FIXTURES, "row-scale");
 export const CHEATS_DIR = join(FIXTURES, "cheats");
 
 export function testProfile(builds = 2): HardwareProfile {
@@ -37,12 +38,13 @@ export function saxpySpec(overrides: Partial<KernelSpec> = {}): KernelSpec {
   return { ...loadSpec(SAXPY_DIR), ...overrides };
 }
 
-export function cheatSource(name: string): string {
-  return readFileSync(join(CHEATS_DIR, `${name}.c`), "utf8");
+/** float64 inout matrix, int32 output, a declared input range: the dtypes and intents saxpy does not cover. */
+export function rowScaleSpec(overrides: Partial<KernelSpec> = {}): KernelSpec {
+  return { ...loadSpec(ROW_SCALE_DIR), ...overrides };
 }
 
-export function cheatNames(): string[] {
-  return readdirSync(CHEATS_DIR).filter((f) => f.endsWith(".c")).map((f) => f.slice(0, -2));
+export function cheatSource(name: string): string {
+  return readFileSync(join(CHEATS_DIR, `${name}.c`), "utf8");
 }
 
 export function cheatVariant(spec: KernelSpec, name: string, params: Params = {}): Variant {

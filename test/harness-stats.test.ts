@@ -102,3 +102,10 @@ describe("harness plan", () => {
     expect(plan.flushBytes).toBe(2 * 4 * 1024 * 1024);
   });
 });
+
+describe("symbol policy for multi-versioned kernels", () => {
+  it("accepts the indirect function and resolver gcc emits for target_clones", () => {
+    const nm = "_GLOBAL_OFFSET_TABLE_ U\n__cpu_indicator_init U\n__cpu_model U\nsaxpy i 0 2b\nsaxpy.avx2 t 30 29\nsaxpy.default t 0 2d\nsaxpy.resolver W 0 2b\n";
+    expect(checkSymbols(parseNm(nm), { kernel: "saxpy", allowed: [], openmp: false }).ok).toBe(true);
+  });
+});

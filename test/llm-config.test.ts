@@ -71,6 +71,7 @@ describe("model configuration", () => {
     const config = resolveModelConfig(parseArgs(["--model", "ollama:llama3.1"]), { OLLAMA_BASE_URL: "http://127.0.0.1:11434" });
     expect(config.roles.planner?.baseUrl).toBe("http://127.0.0.1:11434");
     expect(config.roles.planner?.price).toEqual({ inPerM: 0, outPerM: 0 });
+    expect(config.roles.planner?.output).toBe("json_schema");
   });
 
   it("refuses one --model-base-url for roles on different providers", () => {

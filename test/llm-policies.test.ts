@@ -104,7 +104,7 @@ function resolve(options: ModelOptions, circuit?: { threshold?: number; cooldown
     campaignId: "camp-1",
     sink,
     offline: { planner: new StrategyPlanner(randomStrategy), coder: new TemplateCoder(), critic: new RuleCritic() },
-    env: { OPENAI_API_KEY: OPENAI_KEY, ANTHROPIC_API_KEY: ANTHROPIC_KEY, OPENAI_BASE_URL: standin.openaiBaseUrl, ANTHROPIC_BASE_URL: standin.anthropicBaseUrl },
+    env: { OPENAI_API_KEY: OPENAI_KEY, ANTHROPIC_API_KEY: ANTHROPIC_KEY, OPENAI_BASE_URL: standin.openaiBaseUrl, ANTHROPIC_BASE_URL: standin.anthropicBaseUrl, OLLAMA_BASE_URL: standin.ollamaBaseUrl },
     ...(circuit ? { circuit } : {}),
   });
 }
@@ -454,6 +454,18 @@ describe("model critic", () => {
     expect(prompt).toContain("exactly ONE bottleneck");
     expect(prompt).toContain("compile_error  UNROLL=8, BLOCK=64");
     expect(prompt).toContain("ok 1.400 ms  UNROLL=4, BLOCK=128");
+  });
+
+  it("reaches Ollama's chat API with the reply constrained by a JSON schema format, at no cost", async () => {
+    const policies = resolve({ criticModel: "ollama:qwen2.5-coder:32b" });
+    standin.script("ollama", { kind: "tool", args: { bottleneck: "occupancy", evidence: "12% theoretical", suggestion: "fewer registers" }, usage: { input: 700, output: 45 } });
+    const text = await policies.critic.diagnose({ spec, device, incumbent: planInput().incumbent, round: [] });
+    expect(text).toBe("occupancy: 12% theoretical Next: fewer registers");
+    const body = standin.requests[0]!.body;
+    expect(standin.requests[0]!.path).toBe("/api/chat");
+    expect(body.model).toBe("qwen2.5-coder:32b");
+    expect(body.format.properties.bottleneck.enum).toContain("occupancy");
+    expect(sink.calls).toEqual([expect.objectContaining({ role: "critic", model: "ollama:qwen2.5-coder:32b", tokensIn: 700, tokensOut: 45, costUsd: 0, ok: true })]);
   });
 
   it("refuses a bottleneck outside the known list and falls back to the rule-based diagnosis", async () => {

@@ -7,6 +7,7 @@ import { makeVariant } from "../harness/variant.ts";
 import { createRunner } from "../runners/factory.ts";
 import { LocalExecutor } from "../runners/local-executor.ts";
 import { LocalRunner } from "../runners/local.ts";
+import { buildVariant, discardBuild, measureVariant } from "../runners/pipeline.ts";
 import type { EvalResult, ExecRequest, ExecResult, Executor } from "../runners/types.ts";
 import { cheatVariant, saxpySpec, testProfile } from "./harness-fixtures.ts";
 
@@ -171,4 +172,26 @@ describe("runner factory", () => {
     await runner.close();
   });
 
+});
+
+describe("measuring a built variant again", () => {
+  it("re-measures the same build with a fresh seed and fresh evidence", async () => {
+    const executor = new LocalExecutor();
+    const device = testProfile();
+    try {
+      const outcome = await buildVariant(executor, makeVariant(saxpySpec(), { UNROLL: 2 }), device);
+      expect(outcome.kind).toBe("built");
+      if (outcome.kind !== "built") return;
+      const first = await measureVariant(executor, outcome.built, device, { seed: 101 });
+      const second = await measureVariant(executor, outcome.built, device, { seed: 202 });
+      expect([first.status, second.status]).toEqual(["ok", "ok"]);
+      expect([first.seed, second.seed]).toEqual([101, 202]);
+      const seeds = (r: EvalResult) => (r.status === "ok" ? r.verification.cases.map((c) => c.seed) : []);
+      expect(seeds(first)).not.toEqual(seeds(second));
+      await discardBuild(executor, outcome.built);
+      expect(existsSync(outcome.built.dir)).toBe(false);
+    } finally {
+      await executor.close();
+    }
+  });
 });

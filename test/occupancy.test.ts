@@ -52,10 +52,8 @@ const FALLBACK: Record<string, GpuInfo> = {
 
 function gpu(name: string): GpuInfo {
   const file = join(ROOT, "hardware-profiles", `${name}.json`);
-  if (existsSync(file)) {
-    const parsed = gpuSchema.safeParse(JSON.parse(readFileSync(file, "utf8")).gpu);
-    if (parsed.success) return parsed.data;
-  }
+  // A shipped profile that does not parse is an error here, not a reason to test against the fallback.
+  if (existsSync(file)) return gpuSchema.parse(JSON.parse(readFileSync(file, "utf8")).gpu);
   return FALLBACK[name]!;
 }
 

@@ -87,14 +87,13 @@ describe("on measured GPU data", () => {
     expect(priors.map((p) => p.device).sort()).toEqual(others.map((o) => o.device).sort());
     const first = getStrategy(DEFAULT_STRATEGY).propose({ space: data.space, history: [], count: 1, seed: 0, budget: { total: 57, used: 0 }, priors })[0]!;
     // Its mean rank over the other devices is the best of all configurations.
-    const rank = (key: string): number =>
-      others.reduce((sum, o) => {
-        const valid = [...o.entries.values()].filter((e) => e.value !== null).sort((x, y) => x.value! - y.value!);
-        const i = valid.findIndex((e) => data.space.key(e.config) === key);
-        return sum + (i < 0 ? 1 : i / (valid.length - 1));
-      }, 0);
+    const ranks = others.map((o) => {
+      const valid = [...o.entries.values()].filter((e) => e.value !== null).sort((x, y) => x.value! - y.value!);
+      return new Map(valid.map((e, i) => [data.space.key(e.config), i / (valid.length - 1)]));
+    });
+    const rank = (key: string): number => ranks.reduce((sum, m) => sum + (m.get(key) ?? 1), 0);
     const firstRank = rank(data.space.key(first));
-    for (const c of data.space.validConfigs().slice(0, 300)) expect(firstRank).toBeLessThanOrEqual(rank(data.space.key(c)));
+    for (const c of data.space.validConfigs()) expect(firstRank).toBeLessThanOrEqual(rank(data.space.key(c)));
   });
 
   it("counts failed configurations against the budget as null in the trace", () => {

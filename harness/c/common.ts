@@ -35,7 +35,7 @@ static const double ns_buf_lo[NS_NBUF] = ${list(plan.buffers.map((b) => cDouble(
 static const double ns_buf_hi[NS_NBUF] = ${list(plan.buffers.map((b) => cDouble(b.range?.[1] ?? 0, `arguments.${b.name}.range`)))};
 static const int ns_case_role[NS_NCASES] = ${list(plan.cases.map((c) => ROLE_CODES[c.role]))};
 static const int ns_case_dist[NS_NCASES] = ${list(plan.cases.map((c) => DISTRIBUTION_CODES[c.distribution]))};
-static const char* const ns_case_dist_name[NS_NCASES] = ${list(plan.cases.map((c) => JSON.stringify(c.distribution)))};
+static const char* const ns_case_dist_name[NS_NCASES] = ${list(plan.cases.map((c) => JSON.stringify(c.label)))};
 static const size_t ns_case_len[NS_NCASES][NS_NBUF] = {
   ${caseRows((c) => list(c.lengths.map((l) => `${l}ull`)))}
 };
@@ -73,6 +73,7 @@ static void ${wrapperName}(void** bufs, const double* scalars) {
 const PRELUDE = String.raw`#define _GNU_SOURCE
 #include <dirent.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

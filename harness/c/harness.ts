@@ -26,8 +26,11 @@ static int ns_calls_made = 0;
 static unsigned char* ns_flush_buf;
 static volatile unsigned ns_sink;
 
-static void ns_step(const char* fmt, int a, int b) {
-  fprintf(ns_progress, fmt, a, b);
+static void ns_step(const char* fmt, ...) {
+  va_list args;
+  va_start(args, fmt);
+  vfprintf(ns_progress, fmt, args);
+  va_end(args);
   fputc('\n', ns_progress);
   fflush(ns_progress);
 }
@@ -58,16 +61,19 @@ static void ns_stop(const char* reason, const char* where, int k, int call, int 
   exit(0);
 }
 
-/** Calls the kernel once with thread counting and guard checks around it. */
-static void ns_checked_call(void** bufs, int k, int call, const char* where) {
+/** Calls the kernel once; the clock brackets only the call, thread counts and guard checks sit outside it. */
+static double ns_checked_call(void** bufs, int k, int call, const char* where) {
   int before = ns_threads();
+  double t0 = ns_now_ms();
   ns_call_kernel(bufs, ns_case_scalar[k]);
+  double t1 = ns_now_ms();
   int after = ns_threads();
   int first_call = ns_calls_made++ == 0;
   if (after > before && !(NS_PERSISTENT_POOL_ALLOWED && first_call)) ns_stop("threads_leaked", where, k, call, before, after);
   for (int b = 0; b < NS_NBUF; b++) {
     if (!ns_guard_intact(bufs[b], ns_bytes(k, b))) ns_stop("memory_error", where, k, call, before, after);
   }
+  return t1 - t0;
 }
 
 static void ns_dump(const void* p, int k, int b, const char* what) {
@@ -139,6 +145,9 @@ static void ns_flush(int r) {
 int main(int argc, char** argv) {
   if (argc < 2) ns_die("usage", "variant_bin <seed>");
   uint64_t run_seed = strtoull(argv[1], NULL, 10);
+  /* A re-measurement reuses the directory: evidence from an earlier run must not survive into this one. */
+  remove(NS_REPORT_FILE);
+  remove(NS_SAMPLES_FILE);
   ns_progress = fopen(NS_PROGRESS_FILE, "w");
   if (!ns_progress) ns_die("cannot create", NS_PROGRESS_FILE);
   int modified_case = -1, modified_buf = -1;
@@ -160,36 +169,21 @@ int main(int argc, char** argv) {
   ns_flush_buf = malloc(NS_FLUSH_BYTES);
   if (!ns_flush_buf) ns_die("out of memory", "cache flush buffer");
   double samples[NS_REPETITIONS];
-  int threads_before_timing = ns_threads();
   double phase_start = ns_now_ms();
   for (int w = 0; w < NS_WARMUP; w++) {
-    ns_step("timing warmup %d%.0d", w + 1, 0);
+    ns_step("timing warmup %d", w + 1);
     ns_load(work, set_a, timing_a);
-    ns_checked_call(work, timing_a, 0, "warmup");
+    ns_checked_call(work, timing_a, w + 1, "warmup");
   }
   for (int r = 0; r < NS_REPETITIONS; r++) {
     int use_b = (NS_REPETITIONS - 1 - r) % 2 == 0;
     int k = use_b ? timing_b : timing_a;
-    ns_step("timing repetition %d%.0d", r + 1, 0);
+    ns_step("timing repetition %d", r + 1);
     ns_load(work, use_b ? set_b : set_a, k);
     ns_flush(r);
-    int before = ns_threads();
-    double t0 = ns_now_ms();
-    ns_call_kernel(work, ns_case_scalar[k]);
-    double t1 = ns_now_ms();
-    int after = ns_threads();
-    samples[r] = t1 - t0;
-    if (after > before && !(NS_PERSISTENT_POOL_ALLOWED && ns_calls_made == 0)) ns_stop("threads_leaked", "timing", k, r + 1, before, after);
-    ns_calls_made++;
-    for (int b = 0; b < NS_NBUF; b++) {
-      if (!ns_guard_intact(work[b], ns_bytes(k, b))) ns_stop("memory_error", "timing", k, r + 1, before, after);
-    }
+    samples[r] = ns_checked_call(work, k, r + 1, "timing");
   }
   double phase_ms = ns_now_ms() - phase_start;
-  int threads_after_timing = ns_threads();
-  if (threads_after_timing > threads_before_timing && !(NS_PERSISTENT_POOL_ALLOWED && threads_before_timing <= 1)) {
-    ns_stop("threads_leaked", "timing", timing_b, NS_REPETITIONS, threads_before_timing, threads_after_timing);
-  }
   for (int b = 0; b < NS_NBUF; b++) {
     if (ns_buf_intent[b] == NS_IN) continue;
     char path[256];
@@ -197,7 +191,7 @@ int main(int argc, char** argv) {
     ns_write_file(path, work[b], ns_bytes(timing_b, b));
   }
   ns_write_file(NS_SAMPLES_FILE, samples, sizeof samples);
-  ns_step("done %d%.0d", NS_REPETITIONS, 0);
+  ns_step("done");
   FILE* f = fopen(NS_REPORT_FILE, "w");
   if (!f) ns_die("cannot create", NS_REPORT_FILE);
   fprintf(f, "{\"complete\":true,\"repetitions\":%d,\"timingPhaseMs\":%.6f,\"modifiedOnSecondCall\":", NS_REPETITIONS, phase_ms);

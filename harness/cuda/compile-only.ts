@@ -163,3 +163,24 @@ async function compileC(variant: Variant, device: HardwareProfile, dir: string, 
     ...(symbols && !symbols.ok ? { detail: symbols.detail } : nm.code === 0 ? {} : { detail: `nm failed: ${nm.stderr.trim()}` }),
   };
 }
+
+/** One screen of text for `nightshift measure --compile-only`. */
+export function describeCompileOnly(report: CompileOnlyReport): string {
+  const s = report.summary;
+  const head = `${report.language} variant ${report.variantHash} for ${report.device}: ${report.status}`;
+  if (report.status === "compile_error") return `${head}${report.detail ? ` (${report.detail})` : ""}\n${report.log.trimEnd().split("\n").map((l) => `  ${l}`).join("\n")}`;
+  const lines = [head];
+  if (report.language === "cuda") {
+    lines.push(
+      `  registers/thread ${s.registersPerThread ?? "?"}, static shared memory ${s.sharedMemoryBytes ?? "?"} B, spills ${s.spillStoreBytes ?? "?"} B stored / ${s.spillLoadBytes ?? "?"} B loaded, stack frame ${s.stackFrameBytes ?? "?"} B, barriers ${s.barriers ?? "?"}`,
+    );
+    if (report.launch) lines.push(`  launch at the tuning size: grid ${report.launch.grid.join("x")}, block ${report.launch.block.join("x")}, dynamic shared memory ${report.launch.dynamicSharedBytes} B${report.launchProblem ? ` (cannot launch: ${report.launchProblem})` : ""}`);
+    if (report.occupancy) {
+      const o = report.occupancy;
+      lines.push(`  theoretical occupancy ${(o.theoretical * 100).toFixed(1)}% (${o.activeBlocksPerSM} blocks, ${o.activeWarpsPerSM} warps per SM), limited by ${o.limitingFactors.join(" = ")}${o.impossible ? `: ${o.impossible}` : ""}`);
+    }
+  }
+  lines.push(`  object ${s.objectBytes ?? "?"} bytes`);
+  if (report.detail) lines.push(`  ${report.detail}`);
+  return lines.join("\n");
+}

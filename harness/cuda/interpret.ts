@@ -58,3 +58,9 @@ export function interpretCudaVariantRun(ctx: MeasureContext, run: Exited, report
   }
   return interpretVariantRun(ctx, run, report as HarnessReport | null, lastStep);
 }
+
+/** The report as the shared verdict interpretation reads it, once interpretCudaVariantRun has handled every stop. */
+export function sharedReport(report: CudaHarnessReport | null): HarnessReport {
+  const { stop: _stop, ...rest } = report ?? { complete: false };
+  return rest as HarnessReport;
+}

@@ -61,7 +61,12 @@ export function connectOnce(target: SshTarget, credentials: Credentials, options
         reject(error);
       } else resolve(client);
     };
-    client.once("ready", () => settle());
+    client.once("ready", () => {
+      // Commands are small request/response exchanges: Nagle's algorithm with delayed ACKs would add
+      // tens of milliseconds to each of them.
+      client.setNoDelay(true);
+      settle();
+    });
     client.on("error", (error: Error & { level?: string }) => {
       if (hostKeyProblem) {
         settle(new InfraFault("HOST_KEY_MISMATCH", `HOST_KEY_MISMATCH: ${hostKeyProblem}; device refused`, { retryable: false }));

@@ -69,12 +69,16 @@ export async function runScript(pool: SshConnectionPool, script: string, timeout
     } catch (error) {
       throw pool.lost(`opening a channel failed (${(error as Error).message})`, error);
     }
-    return collect(channel, timeoutMs, pool);
+    return collect(channel, timeoutMs, pool, lease.closed);
   });
 }
 
-function collect(channel: ClientChannel, timeoutMs: number, pool: SshConnectionPool): Promise<RawOutput> {
+function collect(channel: ClientChannel, timeoutMs: number, pool: SshConnectionPool, connectionClosed: Promise<void>): Promise<RawOutput> {
   return new Promise((resolve, reject) => {
+    void connectionClosed.then(() => {
+      clearTimeout(timer);
+      reject(pool.lost("the connection was lost while a command ran"));
+    });
     const stdout = new TailBuffer();
     const stderr = new TailBuffer();
     let exitCode: number | null = null;
@@ -181,6 +185,8 @@ export class RemoteExec {
             void killGroup();
           }, request.timeoutMs);
           this.running.set(pgidFile, { kill: killGroup });
+          // Should ssh2 not close the channel of a dead connection, the lease still ends the wait.
+          void lease.closed.then(() => channel.emit("close"));
           channel.on("data", (d: Buffer) => stdout.push(d));
           channel.stderr.on("data", (d: Buffer) => stderr.push(d));
           channel.on("exit", (code: number | null, sig?: string) => {
@@ -188,7 +194,10 @@ export class RemoteExec {
             exitCode = code;
             signal = sig ? `SIG${sig}` : null;
           });
+          let finished = false;
           channel.on("close", () => {
+            if (finished) return;
+            finished = true;
             clearTimeout(timer);
             this.running.delete(pgidFile);
             const wallMs = Date.now() - started;

@@ -9,7 +9,7 @@ import { fail } from "../../core/errors.ts";
 import { quote } from "../shell-quote.ts";
 import { runScript } from "./exec.ts";
 import { InfraFault } from "./fault.ts";
-import type { SshConnectionPool } from "./pool.ts";
+import type { Lease, SshConnectionPool } from "./pool.ts";
 
 export interface RemoteLayout {
   workDir: string;
@@ -72,10 +72,16 @@ export function materializeScript(layout: RemoteLayout, dir: string, files: Stag
   ].join("\n");
 }
 
-function sftpCall<T>(pool: SshConnectionPool, what: string, call: (done: (error: Error | null | undefined, value?: T) => void) => void): Promise<T> {
-  return new Promise((resolve, reject) => {
+function sftpCall<T>(pool: SshConnectionPool, lease: Lease, what: string, call: (done: (error: Error | null | undefined, value?: T) => void) => void): Promise<T> {
+  const request = new Promise<T>((resolve, reject) => {
     call((error, value) => (error ? reject(classify(pool, what, error)) : resolve(value as T)));
   });
+  const lost = lease.closed.then((): never => {
+    throw pool.lost(`${what} failed: the connection closed during the transfer`);
+  });
+  request.catch(() => {});
+  lost.catch(() => {});
+  return Promise.race([request, lost]);
 }
 
 function classify(pool: SshConnectionPool, what: string, error: Error & { code?: number | string }): Error {
@@ -87,11 +93,11 @@ function classify(pool: SshConnectionPool, what: string, error: Error & { code?:
 }
 
 /** Writes to a temporary name and renames, so a transfer cut halfway never leaves a wrong object behind. */
-async function uploadObject(pool: SshConnectionPool, sftp: SFTPWrapper, layout: RemoteLayout, file: StagedFile): Promise<void> {
+async function uploadObject(pool: SshConnectionPool, sftp: SFTPWrapper, lease: Lease, layout: RemoteLayout, file: StagedFile): Promise<void> {
   const target = `${layout.objects}/${file.hash}`;
   const temp = `${layout.objects}/.tmp-${file.hash}-${randomBytes(4).toString("hex")}`;
-  await sftpCall<void>(pool, `upload ${file.name}`, (done) => sftp.writeFile(temp, file.data, { mode: 0o755 }, (e) => done(e)));
-  await sftpCall<void>(pool, `upload ${file.name}`, (done) => sftp.ext_openssh_rename(temp, target, (e) => done(e)));
+  await sftpCall<void>(pool, lease, `upload ${file.name}`, (done) => sftp.writeFile(temp, file.data, { mode: 0o755 }, (e) => done(e)));
+  await sftpCall<void>(pool, lease, `upload ${file.name}`, (done) => sftp.ext_openssh_rename(temp, target, (e) => done(e)));
 }
 
 export interface StageOutcome {
@@ -107,8 +113,8 @@ export async function stage(pool: SshConnectionPool, layout: RemoteLayout, label
   if (first.stdout.includes("STAGED")) return { dir, uploadedBytes: 0 };
   const missing = new Set(first.stdout.split("\n").map((l) => l.trim()).filter((l) => /^[0-9a-f]{64}$/.test(l)));
   const uploads = [...new Map(staged.filter((f) => missing.has(f.hash)).map((f) => [f.hash, f])).values()];
-  await pool.useSftp(async (sftp) => {
-    for (const file of uploads) await uploadObject(pool, sftp, layout, file);
+  await pool.useSftp(async (sftp, lease) => {
+    for (const file of uploads) await uploadObject(pool, sftp, lease, layout, file);
   });
   const second = await runScript(pool, materializeScript(layout, dir, staged));
   if (second.exitCode !== 0) throw new InfraFault("REMOTE_IO", `ssh ${pool.where}: filling ${dir} failed (exit ${second.exitCode}: ${second.stderr.trim().slice(-300)})`, { retryable: true });
@@ -116,7 +122,7 @@ export async function stage(pool: SshConnectionPool, layout: RemoteLayout, label
 }
 
 export async function readRemoteFile(pool: SshConnectionPool, path: string): Promise<Buffer> {
-  return pool.useSftp((sftp) => sftpCall<Buffer>(pool, `read ${path}`, (done) => sftp.readFile(path, done)));
+  return pool.useSftp((sftp, lease) => sftpCall<Buffer>(pool, lease, `read ${path}`, (done) => sftp.readFile(path, done)));
 }
 
 /** Only paths inside the work dir may be removed: a wrong path here would be a bug, not a fault. */

@@ -35,7 +35,10 @@ interface Connection {
   readonly client: Client;
   channels: number;
   alive: boolean;
-  sftp?: Promise<SFTPWrapper>;
+  /** Resolves when the connection is dropped, so waits on it can give up. */
+  readonly closed: Promise<void>;
+  markClosed: () => void;
+  sftp?: Promise<{ sftp: SFTPWrapper; closed: Promise<void> }>;
 }
 
 export interface Lease {
@@ -43,6 +46,11 @@ export interface Lease {
   readonly connectionId: number;
   /** True while the connection this lease runs on is up. */
   alive(): boolean;
+  /**
+   * Resolves when the connection (or, for SFTP, the session) goes away. ssh2 can leave a callback of a
+   * request that was still waiting for window space unanswered forever; racing against this ends it.
+   */
+  readonly closed: Promise<void>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -73,7 +81,7 @@ export class SshConnectionPool {
   async use<T>(fn: (lease: Lease) => Promise<T>): Promise<T> {
     const connection = await this.acquire(1);
     try {
-      return await fn({ client: connection.client, connectionId: connection.id, alive: () => connection.alive });
+      return await fn({ client: connection.client, connectionId: connection.id, alive: () => connection.alive, closed: connection.closed });
     } finally {
       this.release(connection, 1);
     }
@@ -85,16 +93,33 @@ export class SshConnectionPool {
     try {
       if (!connection.sftp) {
         connection.channels += 1;
-        connection.sftp = new Promise<SFTPWrapper>((resolve, reject) => {
-          connection.client.sftp((error, sftp) => (error ? reject(this.lost(`opening SFTP failed (${error.message})`, error)) : resolve(sftp)));
+        const session = new Promise<{ sftp: SFTPWrapper; closed: Promise<void> }>((resolve, reject) => {
+          connection.client.sftp((error, sftp) => {
+            if (error) return reject(this.lost(`opening SFTP failed (${error.message})`, error));
+            const closed = new Promise<void>((done) => {
+              const end = () => {
+                if (connection.sftp === session) {
+                  connection.sftp = undefined;
+                  connection.channels -= 1;
+                }
+                done();
+              };
+              sftp.once("close", end);
+              sftp.once("error", end);
+            });
+            resolve({ sftp, closed: Promise.race([closed, connection.closed]) });
+          });
         });
-        connection.sftp.catch(() => {
-          connection.sftp = undefined;
-          connection.channels -= 1;
+        connection.sftp = session;
+        session.catch(() => {
+          if (connection.sftp === session) {
+            connection.sftp = undefined;
+            connection.channels -= 1;
+          }
         });
       }
-      const sftp = await connection.sftp;
-      return await fn(sftp, { client: connection.client, connectionId: connection.id, alive: () => connection.alive });
+      const { sftp, closed } = await connection.sftp;
+      return await fn(sftp, { client: connection.client, connectionId: connection.id, alive: () => connection.alive, closed });
     } finally {
       this.release(connection, 0);
     }
@@ -165,7 +190,11 @@ export class SshConnectionPool {
   }
 
   private adopt(client: Client): Connection {
-    const connection: Connection = { id: this.nextId++, client, channels: 0, alive: true };
+    let markClosed = () => {};
+    const closed = new Promise<void>((resolve) => {
+      markClosed = resolve;
+    });
+    const connection: Connection = { id: this.nextId++, client, channels: 0, alive: true, closed, markClosed };
     const onDown = (reason: string) => {
       if (!connection.alive) return;
       log.warn({ device: this.where, connection: connection.id, reason }, "ssh connection lost");
@@ -180,6 +209,7 @@ export class SshConnectionPool {
 
   private drop(connection: Connection): void {
     connection.alive = false;
+    connection.markClosed();
     const index = this.connections.indexOf(connection);
     if (index >= 0) this.connections.splice(index, 1);
     try {

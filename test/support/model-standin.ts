@@ -13,7 +13,7 @@ export type Route = "openai" | "anthropic" | "ollama";
 export type ScriptedReply =
   /** A tool call (OpenAI tool_calls / Anthropic tool_use; Ollama: the JSON content). `args` as a string is sent verbatim (malformed JSON). */
   | { kind: "tool"; args: unknown; name?: string; usage?: Usage }
-  /** Plain assistant text: for OpenAI response_format json_schema, or a reply that ignores the tool. */
+  /** Plain reply text: for OpenAI response_format json_schema, or a reply that ignores the tool. */
   | { kind: "text"; text: string; usage?: Usage }
   /** An HTTP error with the provider's error body (500, 529 overloaded, 401, ...). */
   | { kind: "http_error"; status: number; message?: string }

@@ -115,9 +115,16 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdFixture>
     async start() {
       if (child && child.exitCode === null && child.signalCode === null) return;
       const proc = spawn(SSHD, ["-D", "-e", "-f", config], { stdio: ["ignore", "ignore", "pipe"] });
-      proc.stderr!.resume();
+      let stderr = "";
+      proc.stderr!.on("data", (d: Buffer) => {
+        stderr = (stderr + d.toString()).slice(-2000);
+      });
       child = proc;
-      await waitFor(() => acceptsBanner(port), 10_000, `sshd on 127.0.0.1:${port}`);
+      try {
+        await waitFor(() => proc.exitCode === null && acceptsBanner(port), 10_000, `sshd on 127.0.0.1:${port}`);
+      } catch (error) {
+        throw new Error(`${(error as Error).message}; sshd said: ${stderr.trim() || "nothing"} (exit ${proc.exitCode})`);
+      }
     },
     async kill() {
       if (!child?.pid) return;
