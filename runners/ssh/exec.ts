@@ -1,7 +1,8 @@
 // Remote execution under a time limit. The command runs as the leader of its own session (setsid), so
 // its process group id is its pid; the wrapper records it, and on timeout or cancel `kill -KILL -- -pgid`
 // ends everything the command started. GNU timeout inside the group is the safety net for a lost
-// connection: the group dies on the remote side even when nobody is left to send the kill.
+// connection: the group dies on the remote side even when nobody is left to send the kill. Scripts run
+// on the host's persistent shells (shell.ts), so the login shell's start-up is not paid per command.
 
 import { randomBytes } from "node:crypto";
 import type { Client, ClientChannel } from "ssh2";
@@ -10,16 +11,8 @@ import { envAssignments, quote, quoteArgv } from "../shell-quote.ts";
 import { InfraFault } from "./fault.ts";
 import type { SshConnectionPool } from "./pool.ts";
 
-/** Captured output keeps its tail: the end of stderr is where compilers and crashes say what happened. */
-const OUTPUT_CAP_BYTES = 1 << 20;
 /** How much longer the remote safety net waits than the local timer, so the local timer decides. */
 const REMOTE_GRACE_S = 3;
-
-export interface RemoteCommand {
-  /** Full sh script text; every value in it must already be quoted. */
-  script: string;
-  timeoutMs: number;
-}
 
 export interface RawOutput {
   exitCode: number | null;
@@ -36,20 +29,6 @@ export function fromShellStatus(status: number | null): { exitCode: number | nul
   return { exitCode: status, signal: null };
 }
 
-class TailBuffer {
-  private chunks: Buffer[] = [];
-  private size = 0;
-  push(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.size += chunk.length;
-    while (this.size > OUTPUT_CAP_BYTES && this.chunks.length > 1) this.size -= this.chunks.shift()!.length;
-  }
-  text(): string {
-    const all = Buffer.concat(this.chunks);
-    return all.subarray(Math.max(0, all.length - OUTPUT_CAP_BYTES)).toString("utf8");
-  }
-}
-
 function openExec(client: Client, script: string): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
     try {
@@ -60,47 +39,18 @@ function openExec(client: Client, script: string): Promise<ClientChannel> {
   });
 }
 
-/** Runs a short control script (mkdir, rm, kill) and returns its output; a lost connection rejects. */
+/** Runs a short control script (mkdir, rm, kill) on a persistent shell; a lost connection or no answer rejects. */
 export async function runScript(pool: SshConnectionPool, script: string, timeoutMs = 30_000): Promise<RawOutput> {
-  return pool.use(async (lease) => {
-    let channel: ClientChannel;
-    try {
-      channel = await openExec(lease.client, script);
-    } catch (error) {
-      throw pool.lost(`opening a channel failed (${(error as Error).message})`, error);
-    }
-    return collect(channel, timeoutMs, pool, lease.closed);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new InfraFault("CONNECTION_LOST", `ssh ${pool.where}: a control command gave no answer within ${timeoutMs} ms`, { retryable: true })), timeoutMs);
   });
-}
-
-function collect(channel: ClientChannel, timeoutMs: number, pool: SshConnectionPool, connectionClosed: Promise<void>): Promise<RawOutput> {
-  return new Promise((resolve, reject) => {
-    void connectionClosed.then(() => {
-      clearTimeout(timer);
-      reject(pool.lost("the connection was lost while a command ran"));
-    });
-    const stdout = new TailBuffer();
-    const stderr = new TailBuffer();
-    let exitCode: number | null = null;
-    let signal: string | null = null;
-    let exited = false;
-    const timer = setTimeout(() => {
-      channel.close();
-      reject(new InfraFault("CONNECTION_LOST", `ssh ${pool.where}: a control command gave no answer within ${timeoutMs} ms`, { retryable: true }));
-    }, timeoutMs);
-    channel.on("data", (d: Buffer) => stdout.push(d));
-    channel.stderr.on("data", (d: Buffer) => stderr.push(d));
-    channel.on("exit", (code: number | null, sig?: string) => {
-      exited = true;
-      exitCode = code;
-      signal = sig ? `SIG${sig}` : null;
-    });
-    channel.on("close", () => {
-      clearTimeout(timer);
-      if (!exited) return reject(pool.lost("the connection was lost while a command ran"));
-      resolve({ exitCode, signal, stdout: stdout.text(), stderr: stderr.text() });
-    });
-  });
+  try {
+    const out = await Promise.race([pool.shells.run(script), timeout]);
+    return { ...out, signal: null };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The sh script that runs argv as its own process group and cleans the group up afterwards. */
@@ -158,66 +108,32 @@ export class RemoteExec {
     const pgidFile = `${this.controlDir}/${randomBytes(8).toString("hex")}.pgid`;
     const script = wrapperScript(request, pgidFile);
     const started = Date.now();
+    let timedOut = false;
+    const killGroup = () =>
+      runScript(this.pool, killScript(pgidFile), 10_000).then(
+        () => {},
+        () => {
+          this.orphans.add(pgidFile);
+        },
+      );
+    const timer = setTimeout(() => {
+      timedOut = true;
+      void killGroup();
+    }, request.timeoutMs);
+    this.running.set(pgidFile, { kill: killGroup });
     try {
-      return await this.pool.use(async (lease) => {
-        let channel: ClientChannel;
-        try {
-          channel = await openExec(lease.client, script);
-        } catch (error) {
-          throw this.pool.lost(`opening a channel failed (${(error as Error).message})`, error);
-        }
-        return await new Promise<ExecResult>((resolve) => {
-          const stdout = new TailBuffer();
-          const stderr = new TailBuffer();
-          let exitCode: number | null = null;
-          let signal: string | null = null;
-          let exited = false;
-          let timedOut = false;
-          const killGroup = () =>
-            runScript(this.pool, killScript(pgidFile), 10_000).then(
-              () => {},
-              () => {
-                this.orphans.add(pgidFile);
-              },
-            );
-          const timer = setTimeout(() => {
-            timedOut = true;
-            void killGroup();
-          }, request.timeoutMs);
-          this.running.set(pgidFile, { kill: killGroup });
-          // Should ssh2 not close the channel of a dead connection, the lease still ends the wait.
-          void lease.closed.then(() => channel.emit("close"));
-          channel.on("data", (d: Buffer) => stdout.push(d));
-          channel.stderr.on("data", (d: Buffer) => stderr.push(d));
-          channel.on("exit", (code: number | null, sig?: string) => {
-            exited = true;
-            exitCode = code;
-            signal = sig ? `SIG${sig}` : null;
-          });
-          let finished = false;
-          channel.on("close", () => {
-            if (finished) return;
-            finished = true;
-            clearTimeout(timer);
-            this.running.delete(pgidFile);
-            const wallMs = Date.now() - started;
-            if (!exited) {
-              this.orphans.add(pgidFile);
-              resolve({ kind: "infra", cause: `ssh ${this.pool.where}: the connection was lost while ${request.argv[0]} ran`, retryable: true });
-              return;
-            }
-            if (timedOut) {
-              resolve({ kind: "exited", exitCode: null, signal: "SIGKILL", stdout: stdout.text(), stderr: stderr.text(), wallMs, timedOut: true });
-              return;
-            }
-            const status = signal === null ? fromShellStatus(exitCode) : { exitCode, signal };
-            resolve({ kind: "exited", ...status, stdout: stdout.text(), stderr: stderr.text(), wallMs, timedOut: false });
-          });
-        });
-      });
+      const out = await this.pool.shells.run(script);
+      const wallMs = Date.now() - started;
+      if (timedOut) return { kind: "exited", exitCode: null, signal: "SIGKILL", stdout: out.stdout, stderr: out.stderr, wallMs, timedOut: true };
+      return { kind: "exited", ...fromShellStatus(out.exitCode), stdout: out.stdout, stderr: out.stderr, wallMs, timedOut: false };
     } catch (error) {
-      if (error instanceof InfraFault) return { kind: "infra", cause: error.message, retryable: error.retryable };
-      throw error;
+      if (!(error instanceof InfraFault)) throw error;
+      // The command may still run on the host: its group is killed on the next connection.
+      this.orphans.add(pgidFile);
+      return { kind: "infra", cause: `${error.message} (${request.argv[0]})`, retryable: error.retryable };
+    } finally {
+      clearTimeout(timer);
+      this.running.delete(pgidFile);
     }
   }
 

@@ -5,6 +5,7 @@ import type { Client, SFTPWrapper } from "ssh2";
 import { log } from "../../core/log.ts";
 import { InfraFault, isInfraFault } from "./fault.ts";
 import { connectOnce, loadCredentials, type Credentials, type SshTarget } from "./connect.ts";
+import { ShellPool } from "./shell.ts";
 
 export interface PoolOptions {
   maxConnections: number;
@@ -66,6 +67,8 @@ export class SshConnectionPool {
   private closed = false;
   /** Consecutive failed connection attempts, across acquisitions: the backoff keeps growing while a host stays down. */
   private failures = 0;
+  /** Persistent shells on these connections (see shell.ts). */
+  readonly shells: ShellPool = new ShellPool(this);
 
   constructor(target: SshTarget, options: Partial<PoolOptions> = {}) {
     this.target = target;
@@ -85,6 +88,23 @@ export class SshConnectionPool {
     } finally {
       this.release(connection, 1);
     }
+  }
+
+  /** Holds one channel slot until `release` is called (for long-lived channels such as persistent shells). */
+  async reserve(): Promise<Lease & { release: () => void }> {
+    const connection = await this.acquire(1);
+    let released = false;
+    return {
+      client: connection.client,
+      connectionId: connection.id,
+      alive: () => connection.alive,
+      closed: connection.closed,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.release(connection, 1);
+      },
+    };
   }
 
   /** Runs `fn` with the connection's SFTP session (opened once per connection, holding one slot for its life). */
@@ -127,6 +147,7 @@ export class SshConnectionPool {
 
   /** Forgets every connection (after a fault that the connections may not have noticed yet). */
   dropAll(): void {
+    this.shells.closeAll();
     for (const c of [...this.connections]) this.drop(c);
   }
 
