@@ -97,6 +97,7 @@ export async function profileDevice(ctx: CampaignContext, progress: DeviceProgre
     explored: counted.length,
     failures: failureCounts(counted),
     infraErrors: progress.infraErrors + infraErrors,
-    infraStreak: onlyInfra ? progress.infraStreak + 1 : results.length > 0 ? 0 : progress.infraStreak,
+    // Results of an aborted run say nothing about the device's health.
+    infraStreak: ctx.signal?.aborted || results.length === 0 ? progress.infraStreak : onlyInfra ? progress.infraStreak + 1 : 0,
   };
 }

@@ -108,6 +108,7 @@ export function judgeImprovement(runs: PairedRuns, options: { minImprovement?: n
   const pooled = bootstrapImprovement(runs.candidate.slice(0, pairs).flat(), runs.incumbent.slice(0, pairs).flat(), { seed: options.seed });
   const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
   const ciText = `improvement ${pct(pooled.estimate)} (95% CI ${pct(pooled.ci95[0])}..${pct(pooled.ci95[1])}), won ${pairsWon}/${pairs} interleaved pairs`;
+  if (pooled.ci95[1] < 0) return { ...pooled, accepted: false, pairsWon, pairs, reason: `slower than the incumbent when interleaved: ${ciText}` };
   if (pooled.ci95[0] <= minImprovement) return { ...pooled, accepted: false, pairsWon, pairs, reason: `within the noise: ${ciText}` };
   if (pairsWon * 2 <= pairs) return { ...pooled, accepted: false, pairsWon, pairs, reason: `not consistent across runs: ${ciText}` };
   return { ...pooled, accepted: true, pairsWon, pairs, reason: ciText };

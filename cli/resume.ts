@@ -20,6 +20,7 @@ export function registerResume(program: Command): void {
         const outcome = await resumeCampaign(id, { ...(flags.db ? { dbPath: flags.db } : {}), onEvent: progress.onEvent, signal: controller.signal });
         progress.finish();
         printOutcome(outcome, flags.json === true);
+        if (controller.signal.aborted) process.exitCode = 130;
       } finally {
         progress.finish();
       }

@@ -100,6 +100,7 @@ export function registerRun(program: Command): void {
         );
         progress.finish();
         printOutcome(outcome, flags.json === true);
+        if (controller.signal.aborted) process.exitCode = 130;
       } finally {
         progress.finish();
       }

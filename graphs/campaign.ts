@@ -34,10 +34,28 @@ export function campaignStopReason(devices: readonly DeviceProgress[]): StopReas
   return [...counts.entries()].reduce((a, b) => (b[1] > a[1] ? b : a))[0];
 }
 
+/**
+ * Thrown at the start of a node once the user asked to stop: the node has done nothing, so the last
+ * checkpoint is exact and resume runs that node from its start. The node in progress at the request
+ * finishes first (its runner was aborted, so that is quick), which leaves no work running behind the
+ * graph's back.
+ */
+export class CampaignInterrupted extends Error {
+  constructor() {
+    super("the campaign was interrupted; resume continues it");
+    this.name = "CampaignInterrupted";
+  }
+}
+
+function unlessInterrupted(ctx: CampaignContext): void {
+  if (ctx.signal?.aborted) throw new CampaignInterrupted();
+}
+
 // ---- nodes ----
 
 export function plannerNode(ctx: CampaignContext) {
   return async (state: CampaignStateType): Promise<CampaignUpdate> => {
+    unlessInterrupted(ctx);
     const round = state.round + 1;
     ctx.emit({ type: "round", round });
     const devices = await forActiveDevices(state, (d) => planDevice(ctx, d));
@@ -47,15 +65,22 @@ export function plannerNode(ctx: CampaignContext) {
 }
 
 export function coderNode(ctx: CampaignContext) {
-  return async (state: CampaignStateType): Promise<CampaignUpdate> => ({ devices: await forActiveDevices(state, (d) => codeDevice(ctx, d)) });
+  return async (state: CampaignStateType): Promise<CampaignUpdate> => {
+    unlessInterrupted(ctx);
+    return { devices: await forActiveDevices(state, (d) => codeDevice(ctx, d)) };
+  };
 }
 
 export function profilerNode(ctx: CampaignContext) {
-  return async (state: CampaignStateType): Promise<CampaignUpdate> => ({ devices: await forActiveDevices(state, (d) => profileDevice(ctx, d)) });
+  return async (state: CampaignStateType): Promise<CampaignUpdate> => {
+    unlessInterrupted(ctx);
+    return { devices: await forActiveDevices(state, (d) => profileDevice(ctx, d)) };
+  };
 }
 
 export function criticNode(ctx: CampaignContext) {
   return async (state: CampaignStateType): Promise<CampaignUpdate> => {
+    unlessInterrupted(ctx);
     const updates = await forActiveDevices(state, (d) => criticDevice(ctx, d, state.round));
     const after = Object.values(state.devices).map((d) => ({ ...d, ...(updates[d.device] ?? {}) }));
     return { devices: updates, activeMs: ctx.activeMs(), stopReason: campaignStopReason(after) };

@@ -1,30 +1,30 @@
-// Starting, resuming and summarising campaigns. The checkpoint database sits beside the store
-// (<store>.checkpoints.db) with thread_id = campaign id. A resume rebuilds the runtime context from the
+// Starting and resuming campaigns: building the runtime context (spec, devices, runners, policies) and
+// driving the graph with its checkpointer. A resume rebuilds the runtime context from the
 // campaign's recorded configuration and continues from the last checkpoint; the node that was running
 // at a kill runs again, and the nodes read the store to skip what it already committed.
 
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { fail } from "../core/errors.ts";
 import { loadProfiles } from "../hardware-profiles/load.ts";
 import type { HardwareProfile } from "../hardware-profiles/schema.ts";
 import { loadSpec } from "../specs/load.ts";
+import type { KernelSpec } from "../specs/schema.ts";
 import { openStore, defaultDbPath } from "../results/store.ts";
-import type { CampaignConfig, CampaignRecord, StopReason, Store } from "../results/types.ts";
+import type { CampaignConfig, CampaignRecord, Store } from "../results/types.ts";
 import { createRunner } from "../runners/factory.ts";
 import type { Runner } from "../runners/types.ts";
 import { DEFAULT_STRATEGY, getStrategy } from "../strategies/registry.ts";
 import { spaceFromSpec } from "../strategies/space.ts";
 import type { Strategy } from "../strategies/types.ts";
-import type { KernelSpec, Params } from "../specs/schema.ts";
 import type { CoderPolicy, CriticPolicy, PlannerPolicy } from "../agents/types.ts";
 import { StrategyPlanner } from "../agents/offline-planner.ts";
 import { TemplateCoder } from "../agents/offline-coder.ts";
 import { RuleCritic } from "../agents/offline-critic.ts";
 import { countedEvaluations } from "../agents/history.ts";
 import { failureCounts } from "../agents/profiler.ts";
-import { buildCampaignGraph } from "./campaign.ts";
+import { buildCampaignGraph, CampaignInterrupted } from "./campaign.ts";
+import { campaignOutcome, describeOutcome, type CampaignOutcome } from "./campaign-outcome.ts";
 import {
   newDeviceProgress,
   type CampaignContext,
@@ -32,8 +32,11 @@ import {
   type CampaignEvent,
   type CampaignSettings,
   type CampaignStateType,
-  type DeviceProgress,
 } from "./campaign-state.ts";
+import { lockCampaign, openCheckpoints, requireCampaign, threadOf } from "./checkpoints.ts";
+
+export { campaignOutcome, describeOutcome, type CampaignOutcome, type DeviceOutcome } from "./campaign-outcome.ts";
+export { checkpointPath } from "./checkpoints.ts";
 
 export const DEFAULT_BUDGET = 30;
 
@@ -81,54 +84,6 @@ export interface CampaignOptions extends CampaignParts {
   /** Aborting stops after the current step; the campaign stays resumable. */
   signal?: AbortSignal;
 }
-
-export interface DeviceOutcome {
-  device: string;
-  evaluations: number;
-  confirms: number;
-  infraErrors: number;
-  failures: Partial<Record<string, number>>;
-  stopReason: StopReason | null;
-  baseline: { params: Params; medianMs: number } | null;
-  best: { params: Params; medianMs: number; ci: [number, number]; variantHash: string } | null;
-  /** Baseline median over best median; null without both. */
-  speedup: number | null;
-  /** False when the best result was replayed from recorded data rather than built, run and checked now. */
-  verified: boolean;
-  diagnosis: string | null;
-}
-
-export interface CampaignOutcome {
-  campaignId: string;
-  spec: string;
-  state: CampaignRecord["state"];
-  /** Evaluations counted against the budget, all devices together. */
-  evaluations: number;
-  stopReason: StopReason | null;
-  /** The first device's baseline, best and speedup (see `devices` for each device). */
-  baseline: DeviceOutcome["baseline"];
-  best: DeviceOutcome["best"];
-  speedup: number | null;
-  devices: DeviceOutcome[];
-}
-
-export function checkpointPath(storePath: string): string {
-  return /\.(db|sqlite3?)$/.test(storePath) ? storePath.replace(/\.(db|sqlite3?)$/, ".checkpoints.$1") : `${storePath}.checkpoints`;
-}
-
-/**
- * WAL with synchronous=NORMAL survives a killed process (the case that matters here); on power loss it may
- * drop the last checkpoints, which only makes an idempotent node run again: the store stays the truth.
- */
-function openCheckpoints(storePath: string): SqliteSaver {
-  const saver = SqliteSaver.fromConnString(checkpointPath(storePath));
-  saver.db.pragma("journal_mode = WAL");
-  saver.db.pragma("synchronous = NORMAL");
-  saver.db.pragma("busy_timeout = 10000");
-  return saver;
-}
-
-const threadOf = (id: string) => ({ configurable: { thread_id: id } });
 
 function positiveInteger(value: number, option: string): number {
   if (!Number.isInteger(value) || value < 1) fail("USAGE", `${option}: expected a positive integer, received ${JSON.stringify(value)}`);
@@ -207,15 +162,6 @@ export async function resumeCampaign(id: string, options: CampaignOptions = {}):
   }
 }
 
-function requireCampaign(store: Store, id: string): CampaignRecord {
-  const record = store.getCampaign(id);
-  if (!record) {
-    const known = store.listCampaigns().map((c) => c.id);
-    fail("CAMPAIGN_NOT_FOUND", `campaign: expected one of the ids in ${store.path} (${known.slice(-5).join(", ") || "none yet"}), received ${JSON.stringify(id)}`);
-  }
-  return record;
-}
-
 function settingsOf(config: CampaignConfig): CampaignSettings {
   const tuning = { ...DEFAULT_TUNING, ...((config.options?.tuning as Partial<CampaignTuning> | undefined) ?? {}) };
   return {
@@ -230,6 +176,7 @@ function settingsOf(config: CampaignConfig): CampaignSettings {
 async function drive(store: Store, record: CampaignRecord, spec: KernelSpec, profiles: HardwareProfile[], options: CampaignOptions): Promise<CampaignOutcome> {
   const { config, id } = record;
   const strategy = getStrategy(config.strategy);
+  const unlock = lockCampaign(store.path, id);
   const saver = openCheckpoints(store.path);
   const devices = new Map<string, CampaignDevice>();
   try {
@@ -278,10 +225,9 @@ async function drive(store: Store, record: CampaignRecord, spec: KernelSpec, pro
     });
     try {
       // Super-steps are bounded by the budget, not by LangGraph's default limit of 25.
-      const stream = await graph.stream(input, { ...threadOf(id), recursionLimit: 1_000_000, ...(options.signal ? { signal: options.signal } : {}) });
-      for await (const _ of stream) if (options.signal?.aborted) break;
+      await graph.invoke(input, { ...threadOf(id), recursionLimit: 1_000_000 });
     } catch (error) {
-      if (!options.signal?.aborted) {
+      if (!(error instanceof CampaignInterrupted) && !options.signal?.aborted) {
         store.setCampaignState(id, "failed", null);
         throw error;
       }
@@ -295,6 +241,7 @@ async function drive(store: Store, record: CampaignRecord, spec: KernelSpec, pro
   } finally {
     await Promise.allSettled([...devices.values()].map((d) => d.runner.close()));
     saver.db.close();
+    unlock();
   }
 }
 
@@ -311,58 +258,4 @@ async function reopenUnreachableDevices(graph: ReturnType<typeof buildCampaignGr
     { devices: Object.fromEntries(devices.map((d) => [d.device, { stopReason: null, infraStreak: 0 }])), stopReason: null },
     "critic",
   );
-}
-
-/** The campaign's outcome from the store (counts) and its last checkpoint (incumbents, stop reasons). */
-export async function campaignOutcome(store: Store, id: string, saver?: SqliteSaver): Promise<CampaignOutcome> {
-  const record = requireCampaign(store, id);
-  const own = saver ?? (existsSync(checkpointPath(store.path)) ? openCheckpoints(store.path) : undefined);
-  let state: Partial<CampaignStateType> | undefined;
-  try {
-    state = (await own?.getTuple(threadOf(id)))?.checkpoint.channel_values as Partial<CampaignStateType> | undefined;
-  } finally {
-    if (own && !saver) own.db.close();
-  }
-  const devices = record.config.devices.map((name): DeviceOutcome => {
-    const progress: DeviceProgress = state?.devices?.[name] ?? newDeviceProgress(name);
-    const counted = countedEvaluations(store, id, name);
-    const all = store.evaluations(id, { device: name });
-    const baseline = progress.baseline ? { params: progress.baseline.params, medianMs: progress.baseline.medianMs } : null;
-    const inc = progress.incumbent;
-    const best = inc ? { params: inc.params, medianMs: inc.medianMs, ci: inc.ci95Ms, variantHash: inc.variantHash } : null;
-    const bestRecord = inc ? counted.find((e) => e.variantHash === inc.variantHash) : undefined;
-    return {
-      device: name,
-      evaluations: counted.length,
-      confirms: all.filter((e) => e.purpose === "confirm").length,
-      infraErrors: all.filter((e) => e.status === "infra_error").length,
-      failures: failureCounts(counted),
-      stopReason: progress.stopReason,
-      baseline,
-      best,
-      speedup: baseline && best ? Number((baseline.medianMs / best.medianMs).toFixed(3)) : null,
-      verified: bestRecord?.result.status === "ok" && bestRecord.result.verification.replayed !== true,
-      diagnosis: progress.diagnosis,
-    };
-  });
-  const first = devices[0]!;
-  return {
-    campaignId: id,
-    spec: record.config.specName,
-    state: record.state,
-    evaluations: devices.reduce((n, d) => n + d.evaluations, 0),
-    stopReason: record.stopReason ?? state?.stopReason ?? null,
-    baseline: first.baseline,
-    best: first.best,
-    speedup: first.speedup,
-    devices,
-  };
-}
-
-/** One line: evaluations, stop reason and each device's best. */
-export function describeOutcome(outcome: CampaignOutcome): string {
-  const perDevice = outcome.devices
-    .map((d) => `${d.device}: ${d.evaluations} evaluations, ${d.best ? `best ${d.best.medianMs.toFixed(4)} ms${d.speedup ? ` (${d.speedup.toFixed(2)}x over the baseline)` : ""}` : "no verified variant"}`)
-    .join("; ");
-  return `${outcome.evaluations} evaluations, stopped: ${outcome.stopReason ?? "not yet"}; ${perDevice}`;
 }

@@ -1,8 +1,9 @@
-// The device pool. One device's lane: the pipeline's build and measure steps scheduled on two queues (build slots run
-// side by side; the timing slot is exclusive), so the next variants build while the current one is
-// timed. The lane also keeps the device's health: repeated infrastructure faults mark it down, a probe
-// brings it back, a refusal (host key, authentication) takes it out for the session. Infrastructure
-// faults are returned as infra_error (the campaign records and retries them), never as kernel verdicts.
+// The device pool: one lane per device, and the pool that holds several of them.
+// A lane schedules the pipeline's build and measure steps on two queues (build slots run side by side,
+// the timing slot is exclusive), so the next variants build while the current one is timed. It also
+// keeps the device's health: repeated infrastructure faults mark it down, a probe brings it back, a
+// refusal (host key, authentication) takes it out for the session. Infrastructure faults come back as
+// infra_error results (the campaign records and retries them), never as kernel verdicts.
 
 import PQueue from "p-queue";
 import { fail } from "../core/errors.ts";
@@ -138,9 +139,8 @@ export class DeviceLane implements Runner {
   }
 
   async close(): Promise<void> {
+    // Queued variants are not dropped (their promises would never settle): they see `closed` and return.
     this.closed = true;
-    this.buildQueue.clear();
-    this.timingQueue.clear();
     for (const wake of this.upWaiters) wake();
     await this.executor.close();
   }

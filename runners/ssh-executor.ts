@@ -33,6 +33,7 @@ export class SshExecutor implements Executor {
     this.env = reach.env ?? {};
     this.name = `ssh:${reach.user}@${reach.host}:${reach.port}`;
     this.pool = new SshConnectionPool(reach, {
+      shellTag: `nightshift-shell ${this.layout.workDir}`,
       ...options.pool,
       // Every connection first makes sure the layout exists and kills what a lost connection left running.
       onConnect: async (client) => {

@@ -16,6 +16,8 @@ export interface GeneticOptions {
   /** Probability a mutation jumps to any value instead of a neighbouring one. */
   jumpProbability: number;
   tournament: number;
+  /** Share of each batch that is random immigrants, which keep the population from settling in one basin. */
+  immigrants: number;
 }
 
 export function geneticStrategy(o: GeneticOptions): Strategy {
@@ -38,7 +40,9 @@ export function geneticStrategy(o: GeneticOptions): Strategy {
       };
       const out: number[] = [];
       const child = new Array<number>(d);
-      for (let attempt = 0; out.length < input.count && attempt < input.count * 200; attempt++) {
+      let children = 0;
+      for (let slot = 0; slot < input.count; slot++) if (rng.next() >= o.immigrants) children++;
+      for (let attempt = 0; out.length < children && attempt < input.count * 200; attempt++) {
         const a = pick();
         const b = pick();
         for (let j = 0; j < d; j++) child[j] = index.x[(rng.next() < 0.5 ? a : b) * d + j]!;
@@ -54,7 +58,7 @@ export function geneticStrategy(o: GeneticOptions): Strategy {
         out.push(r);
       }
       const result = out.map((r) => index.configs[r]!);
-      // When the neighbourhood of the population is used up, explore at random.
+      // Immigrants, and whatever the exhausted neighbourhood of the population could not supply, are random.
       if (result.length < input.count) {
         const extra = sampleUnvisited({ ...input, history: [...input.history, ...result.map((config) => ({ config, value: null }))] }, input.count - result.length, rng.int);
         result.push(...extra);

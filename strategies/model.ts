@@ -36,6 +36,8 @@ export interface ModelOptions {
   /** "ei": expected improvement; "lcb": mean minus kappa standard deviations; "mixed": lcb and Thompson-like slots. */
   acquisition: "ei" | "lcb" | "mixed";
   kappa: number;
+  /** Shrink kappa linearly to kappaFloor x kappa as the budget is used up (explore early, exploit late). */
+  kappaFloor: number;
   split: "random" | "best";
   bootstrap: boolean;
   /** Trees averaged by one Thompson-like draw. */
@@ -93,7 +95,11 @@ function chooseByModel(
 ): number[] {
   const d = index.d;
   const width = prior ? d + 1 : d;
-  // Training set: log objective for valid, a penalty for failed.
+  // Tree splits work on histograms of small integers: parameters with very many values share bins.
+  const binScale = index.cardinality.map((c) => (c > MAX_BINS ? MAX_BINS / c : 1));
+  const feature = (r: number, j: number): number => Math.floor(index.x[r * d + j]! * binScale[j]!);
+  // Training set: log time for valid (times are positive; the log evens out devices and kernels that differ
+  // by orders of magnitude), a penalty above the worst time seen for failed.
   let lo = Infinity;
   let hi = -Infinity;
   for (const h of input.history) {
@@ -121,7 +127,7 @@ function chooseByModel(
   const y = new Float64Array(n);
   train.forEach((h, i) => {
     const r = rows[h]!;
-    for (let j = 0; j < d; j++) x[i * width + j] = index.x[r * d + j]!;
+    for (let j = 0; j < d; j++) x[i * width + j] = feature(r, j);
     if (prior) x[i * width + d] = priorBin(prior[r]!);
     const v = input.history[h]!.value;
     y[i] = v !== null && v > 0 ? Math.log(v) : penalty;
@@ -175,7 +181,7 @@ function chooseByModel(
   const q = new Float64Array(width);
   const one = new Float64Array(nTrees);
   candidates.forEach((r, c) => {
-    for (let j = 0; j < d; j++) q[j] = index.x[r * d + j]!;
+    for (let j = 0; j < d; j++) q[j] = feature(r, j);
     if (prior) q[d] = priorBin(prior[r]!);
     forest.predictInto(q, 0, one);
     preds.set(one, c * nTrees);
@@ -206,6 +212,8 @@ function chooseByModel(
     }
   };
   const threshold = lo - o.xi;
+  const used = Math.min(1, input.budget.used / Math.max(1, input.budget.total));
+  const kappa = o.kappa * (1 - (1 - o.kappaFloor) * used);
   // Evaluations since the best was last improved: the longer the model has been stuck, the more of each
   // batch goes to uniform random configurations, the only move that is never trapped in a basin.
   let bestValue = Infinity;
@@ -232,7 +240,7 @@ function chooseByModel(
     // spreads a batch over several promising regions and keeps exploring where the trees disagree.
     const exploit = o.acquisition !== "mixed" || slot % 2 === 0;
     if (exploit && o.acquisition === "ei") argmin((c) => -expectedImprovement(mean[c]!, sd[c]!, threshold));
-    else if (exploit) argmin((c) => mean[c]! - o.kappa * sd[c]!);
+    else if (exploit) argmin((c) => mean[c]! - kappa * sd[c]!);
     else {
       const picks = Array.from({ length: o.thompsonTrees }, () => rng.int(nTrees));
       argmin((c) => {

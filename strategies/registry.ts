@@ -4,11 +4,12 @@
 
 import { fail } from "../core/errors.ts";
 import { geneticStrategy } from "./genetic.ts";
-import { modelStrategy } from "./model.ts";
+import { modelStrategy, type ModelOptions } from "./model.ts";
 import { randomStrategy } from "./random.ts";
 import type { Strategy } from "./types.ts";
 
-const MODEL_DEFAULTS = {
+/** Hyperparameters of the model-based strategies (general choices; see docs/strategies.md). */
+export const MODEL_DEFAULTS: Omit<ModelOptions, "name"> = {
   initialMin: 8,
   initialFraction: 0.05,
   initialMax: 30,
@@ -21,27 +22,22 @@ const MODEL_DEFAULTS = {
   maxTrainingRows: 1200,
   childCandidates: 0,
   population: 20,
-  acquisition: "mixed" as "ei" | "lcb" | "mixed",
+  acquisition: "mixed",
   kappa: 2,
+  kappaFloor: 1,
   thompsonTrees: 2,
-  split: "best" as "best" | "random",
+  split: "best",
   bootstrap: true,
   randomShare: 0.1,
   randomMax: 0.5,
   stagnationScale: 60,
 };
 
-/** Experiments override model hyperparameters through NIGHTSHIFT_MODEL_OPTIONS (JSON); benchmarks record it. */
-function experimental(): Partial<typeof MODEL_DEFAULTS> {
-  const raw = process.env.NIGHTSHIFT_MODEL_OPTIONS;
-  return raw ? (JSON.parse(raw) as Partial<typeof MODEL_DEFAULTS>) : {};
-}
-
 const STRATEGIES: readonly Strategy[] = [
   randomStrategy,
-  geneticStrategy({ name: "genetic", population: 20, mutationsPerChild: 1.5, jumpProbability: 0.2, tournament: 2 }),
-  modelStrategy({ ...MODEL_DEFAULTS, name: "trees", ...experimental() }),
-  modelStrategy({ ...MODEL_DEFAULTS, name: "hybrid", childCandidates: 300, ...experimental() }),
+  geneticStrategy({ name: "genetic", population: 20, mutationsPerChild: 1.5, jumpProbability: 0.2, tournament: 2, immigrants: 0.15 }),
+  modelStrategy({ ...MODEL_DEFAULTS, name: "trees" }),
+  modelStrategy({ ...MODEL_DEFAULTS, name: "hybrid", childCandidates: 300 }),
 ];
 
 export const STRATEGY_NAMES: readonly string[] = STRATEGIES.map((s) => s.name);

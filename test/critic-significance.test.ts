@@ -46,6 +46,13 @@ describe("judging an interleaved close call", () => {
     expect(verdict.reason).toContain("95% CI");
   });
 
+  it("says a candidate was slower when the interleaved runs show it", () => {
+    const verdict = judgeImprovement({ candidate: runs(1.2, 0.02, 3, 15, 41), incumbent: runs(1.0, 0.02, 3, 15, 42) }, { seed: 1 });
+    expect(verdict.accepted).toBe(false);
+    expect(verdict.ci95[1]).toBeLessThan(0);
+    expect(verdict.reason).toMatch(/^slower than the incumbent when interleaved: improvement -\d+\.\d%/);
+  });
+
   it("rejects a candidate whose pooled advantage comes from one lucky run", () => {
     const candidate = [...runs(0.5, 0.01, 1, 15, 21), ...runs(1.02, 0.01, 2, 15, 22)];
     const incumbent = runs(1.0, 0.01, 3, 15, 23);

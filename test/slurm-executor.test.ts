@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SlurmExecutor, parseJobInfo, slurmMinutes } from "../runners/slurm-executor.ts";
 import { haveSlurm, slurmSkipReason, startSlurm, type SlurmFixture } from "./support/slurm.ts";
 import { processesMatching, waitFor } from "./support/procs.ts";
+import { haveSshd, startSshd } from "./support/sshd.ts";
 
 describe("Slurm job bookkeeping", () => {
   it("reads state, exit code and reason from scontrol's one-line job record", () => {
@@ -65,5 +66,33 @@ describe.skipIf(!haveSlurm)(`SlurmExecutor on a real single-node Slurm${slurmSki
     const dir = await executor.stage("segv", { "x": "" });
     const result = await executor.exec({ argv: ["sh", "-c", "kill -SEGV $$"], cwd: dir, timeoutMs: 30_000 });
     expect(result).toMatchObject({ kind: "exited", exitCode: null, signal: "SIGSEGV" });
+  });
+});
+
+describe.skipIf(!haveSlurm || !haveSshd)("SlurmExecutor through a login node over SSH", () => {
+  it("submits, follows and reads back a job with every Slurm command run on the login node", async () => {
+    const slurm = await startSlurm();
+    const login = await startSshd();
+    const executor = new SlurmExecutor(
+      {
+        partition: slurm.partition,
+        gpusPerJob: 0,
+        workDir: slurm.workDir,
+        pollIntervalMs: 100,
+        login: { host: login.host, port: login.port, user: login.user, identityFile: login.identityFile, hostKeySha256: login.hostKeySha256, workDir: login.workDir, env: {}, builds: 1, runs: 1, connectTimeoutMs: 5_000 },
+      },
+      { clientEnv: slurm.env },
+    );
+    try {
+      const dir = await executor.stage("via-login", { "run.sh": 'printf "%s" "$1" > arg.txt\nexit 5\n' });
+      const result = await executor.exec({ argv: ["sh", "run.sh", "a b;$(touch pwned)"], cwd: dir, timeoutMs: 30_000 });
+      expect(result).toMatchObject({ kind: "exited", exitCode: 5, timedOut: false });
+      expect((await executor.readFile(`${dir}/arg.txt`)).toString()).toBe("a b;$(touch pwned)");
+      await executor.probe();
+    } finally {
+      await executor.close();
+      await login.stop();
+      await slurm.stop();
+    }
   });
 });

@@ -5,6 +5,7 @@ import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SlurmRunner } from "../runners/slurm.ts";
 import { isKernelFault } from "../runners/types.ts";
+import { makeVariant } from "../harness/variant.ts";
 import { haveSlurm, slurmSkipReason, startSlurm, type SlurmFixture } from "./support/slurm.ts";
 import { slurmProfile, tinySpec } from "./support/remote-device.ts";
 import { runCampaign } from "./support/campaign.ts";
@@ -59,5 +60,19 @@ describe.skipIf(!haveSlurm)(`campaigns on a real single-node Slurm${slurmSkipRea
     }
     expect(squeue()).toBe("");
     await waitFor(() => processesMatching(slurm.workDir).length === 0, 15_000, `no process under ${slurm.workDir}`);
+  });
+
+  it("cancels its jobs when the campaign stops, returning the stopped variant as a retryable infra error", async () => {
+    const spec = tinySpec({ parameters: { UNROLL: [1, 8] }, baseline: { UNROLL: 1 }, unrollHangs: 8, timeLimitSeconds: 120 });
+    const runner = new SlurmRunner(slurmProfile(slurm.workDir, slurm.partition, "slurm-stop"), { clientEnv: slurm.env });
+    const controller = new AbortController();
+    const running = runner.run([makeVariant(spec, { UNROLL: 8 })], { signal: controller.signal });
+    // The build jobs come first; the variant's own job is the one whose command runs variant_bin.
+    await waitFor(() => processesMatching(slurm.workDir).some((p) => /\/variant_bin \d+$/.test(p.cmdline)), 60_000, "the hanging variant's job to run");
+    controller.abort();
+    const [result] = await running;
+    await runner.close();
+    expect(result).toMatchObject({ status: "infra_error", retryable: true });
+    await waitFor(() => squeue() === "" && processesMatching(slurm.workDir).length === 0, 15_000, "the cancelled job to be gone");
   });
 });

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SshExecutor, type SshExecutorReach } from "../runners/ssh-executor.ts";
@@ -63,10 +64,19 @@ describe.skipIf(!haveSshd)(`SshExecutor against a real sshd${sshdSkipReason ? ` 
     const started = Date.now();
     const result = await executor.exec({ argv: ["sh", "hang.sh", marker], cwd: dir, timeoutMs: 1_000 });
     expect(result).toMatchObject({ kind: "exited", timedOut: true, signal: "SIGKILL", exitCode: null });
-    expect(Date.now() - started).toBeLessThan(8_000);
+    // Well before the remote safety net (limit + 3 s): the kill sent on timeout ended the group.
+    expect(Date.now() - started).toBeLessThan(3_500);
     await waitFor(() => processesMatching(marker).length === 0 && processesMatching(`${dir}`).length === 0, 5_000, "the hung group to disappear");
     // The children that did not carry the marker were in the same group: no sleep 300 under this dir remains.
     expect(processesMatching("sleep 300").filter((p) => p.cmdline.includes(marker))).toEqual([]);
+  });
+
+  it("kills what a command left running in its group when the command itself exits", async () => {
+    const marker = `nightshift-leftover-${process.pid}-${Date.now()}`;
+    const dir = await executor.stage("leftover", { "bg.sh": `sleep 300 &\necho started # ${marker}\n` });
+    const result = await executor.exec({ argv: ["sh", "-c", `sleep 301 & exec sh bg.sh ${marker}`], cwd: dir, timeoutMs: 20_000 });
+    expect(result).toMatchObject({ kind: "exited", exitCode: 0, stdout: "started\n", timedOut: false });
+    await waitFor(() => processesMatching(dir).length === 0 && processesMatching("sleep 301").length === 0, 5_000, "the leftover sleeps to be killed");
   });
 
   it("passes arbitrary strings through the remote shell unchanged, so values cannot inject commands", async () => {
@@ -94,6 +104,15 @@ describe.skipIf(!haveSshd)(`SshExecutor against a real sshd${sshdSkipReason ? ` 
     expect(cwdAttack).toMatchObject({ kind: "exited", exitCode: 125 });
     for (let i = 1; i <= 6; i++) expect(existsSync(`${dir}/pwned${i}`)).toBe(false);
     for (let i = 1; i <= 6; i++) expect(existsSync(`${sshd.workDir}/control/pwned${i}`)).toBe(false);
+  });
+
+  it("leaves no persistent shell or command of its own running on the host after close", async () => {
+    const own = new SshExecutor(reachOf(sshd, { workDir: `${sshd.workDir}-closing` }));
+    const dir = await own.stage("c", { x: "" });
+    await Promise.all([1, 2, 3].map(() => own.exec({ argv: ["true"], cwd: dir, timeoutMs: 10_000 })));
+    expect(processesMatching(`nightshift-shell ${sshd.workDir}-closing`).length).toBeGreaterThan(0);
+    await own.close();
+    await waitFor(() => processesMatching(`${sshd.workDir}-closing`).length === 0, 5_000, "the executor's shells to exit");
   });
 
   it("rejects a missing result file with ENOENT and refuses to remove paths outside the work dir", async () => {
@@ -130,6 +149,16 @@ describe.skipIf(!haveSshd)(`SshExecutor against a real sshd${sshdSkipReason ? ` 
     await otherPort.close();
     expect(refused).toMatchObject({ kind: "infra", retryable: false });
     expect(refused.kind === "infra" && /HOST_KEY_MISMATCH: .*expected an entry for \[127\.0\.0\.1\]:\d+/.test(refused.cause)).toBe(true);
+  });
+
+  it("accepts a host found in a hashed known_hosts file (ssh-keygen -H)", async () => {
+    const hashed = `${sshd.dir}/known_hosts_hashed`;
+    copyFileSync(sshd.knownHostsFile, hashed);
+    execFileSync("ssh-keygen", ["-q", "-H", "-f", hashed], { stdio: "ignore" });
+    expect(readFileSync(hashed, "utf8").startsWith("|1|")).toBe(true);
+    const known = new SshExecutor(reachOf(sshd, { hostKeySha256: undefined, knownHostsFile: hashed }));
+    expect(await known.exec({ argv: ["true"], cwd: "/", timeoutMs: 5_000 })).toMatchObject({ kind: "exited", exitCode: 0 });
+    await known.close();
   });
 
   it("reports a host that accepts TCP but never speaks as unreachable after the connect timeout", async () => {

@@ -1,5 +1,5 @@
 // Remote execution under a time limit. The command runs as the leader of its own session (setsid), so
-// its process group id is its pid; the wrapper records it, and on timeout or cancel `kill -KILL -- -pgid`
+// its process group id is its pid; the wrapper records it, and on timeout or cancel `kill -s KILL -- -pgid`
 // ends everything the command started. GNU timeout inside the group is the safety net for a lost
 // connection: the group dies on the remote side even when nobody is left to send the kill. Scripts run
 // on the host's persistent shells (shell.ts), so the login shell's start-up is not paid per command.
@@ -53,6 +53,35 @@ export async function runScript(pool: SshConnectionPool, script: string, timeout
   }
 }
 
+/**
+ * Runs a script on a channel of its own instead of a persistent shell: kills must get through even when
+ * every shell is busy with the commands they are meant to stop.
+ */
+export async function runRawScript(pool: SshConnectionPool, script: string, timeoutMs = 10_000): Promise<void> {
+  await pool.use(async (lease) => {
+    let channel: ClientChannel;
+    try {
+      channel = await openExec(lease.client, script);
+    } catch (error) {
+      throw pool.lost(`opening a channel failed (${(error as Error).message})`, error);
+    }
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(pool.lost(`a kill command gave no answer within ${timeoutMs} ms`)), timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      channel.resume();
+      channel.stderr.resume();
+      channel.on("close", done);
+      void lease.closed.then(() => {
+        clearTimeout(timer);
+        reject(pool.lost("the connection was lost while a kill command ran"));
+      });
+    });
+  });
+}
+
 /** The sh script that runs argv as its own process group and cleans the group up afterwards. */
 export function wrapperScript(request: ExecRequest, pgidFile: string): string {
   const remoteLimitS = Math.ceil(request.timeoutMs / 1000) + REMOTE_GRACE_S;
@@ -67,7 +96,7 @@ export function wrapperScript(request: ExecRequest, pgidFile: string): string {
     `echo "$pg" > ${quote(pgidFile)}`,
     'wait "$pg"; rc=$?',
     // Whatever the command left behind (daemonised children, leaked threads' processes) goes with it.
-    'kill -KILL -- "-$pg" 2>/dev/null',
+    'kill -s KILL -- "-$pg" 2>/dev/null',
     `rm -f ${quote(pgidFile)}`,
     'exit "$rc"',
   ];
@@ -83,7 +112,7 @@ export function killScript(pgidFile: string, waitForFile = true): string {
     `[ -s ${f} ] || exit 0`,
     `pg=$(cat ${f})`,
     'case "$pg" in ""|*[!0-9]*) exit 0;; esac',
-    'kill -KILL -- "-$pg" 2>/dev/null',
+    'kill -s KILL -- "-$pg" 2>/dev/null',
     `rm -f ${f}`,
     "exit 0",
   ]
@@ -110,7 +139,7 @@ export class RemoteExec {
     const started = Date.now();
     let timedOut = false;
     const killGroup = () =>
-      runScript(this.pool, killScript(pgidFile), 10_000).then(
+      runRawScript(this.pool, killScript(pgidFile), 10_000).then(
         () => {},
         () => {
           this.orphans.add(pgidFile);

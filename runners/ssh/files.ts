@@ -24,8 +24,13 @@ export function remoteLayout(workDir: string): RemoteLayout {
   return { workDir: root, objects: `${root}/objects`, stages: `${root}/stage`, control: `${root}/control` };
 }
 
+/** Creates the layout; uploads cut off more than an hour ago left temporary files that are dropped here. */
 export const setupScript = (layout: RemoteLayout) =>
-  `mkdir -p ${quote(layout.objects)} ${quote(layout.stages)} ${quote(layout.control)}`;
+  [
+    `mkdir -p ${quote(layout.objects)} ${quote(layout.stages)} ${quote(layout.control)}`,
+    `find ${quote(layout.objects)} -maxdepth 1 -name '.tmp-*' -mmin +60 -exec rm -f {} + 2>/dev/null`,
+    "exit 0",
+  ].join("\n");
 
 export interface StagedFile {
   name: string;

@@ -19,6 +19,8 @@ export interface PoolOptions {
   backoffMaxMs: number;
   /** Runs on every new connection before it is used (e.g. reaping what a lost connection left behind). */
   onConnect?: (client: Client) => Promise<void>;
+  /** Names this pool's persistent shells in the host's process list. */
+  shellTag?: string;
 }
 
 export const DEFAULT_POOL_OPTIONS: PoolOptions = {
@@ -68,12 +70,14 @@ export class SshConnectionPool {
   /** Consecutive failed connection attempts, across acquisitions: the backoff keeps growing while a host stays down. */
   private failures = 0;
   /** Persistent shells on these connections (see shell.ts). */
-  readonly shells: ShellPool = new ShellPool(this);
+  readonly shells: ShellPool;
 
   constructor(target: SshTarget, options: Partial<PoolOptions> = {}) {
     this.target = target;
     this.options = { ...DEFAULT_POOL_OPTIONS, ...options };
     this.credentials = loadCredentials(target);
+    // Two slots per connection stay free of shells: one for SFTP, one for a kill sent while all shells are busy.
+    this.shells = new ShellPool(this, this.options.maxConnections * Math.max(1, this.options.channelsPerConnection - 2), this.options.shellTag ?? "nightshift-shell");
   }
 
   get where(): string {
@@ -125,7 +129,7 @@ export class SshConnectionPool {
                 done();
               };
               sftp.once("close", end);
-              sftp.once("error", end);
+              sftp.on("error", end);
             });
             resolve({ sftp, closed: Promise.race([closed, connection.closed]) });
           });

@@ -66,6 +66,7 @@ class RemoteShell {
     const end = () => this.die();
     channel.on("close", end);
     channel.on("exit", end);
+    channel.on("error", end);
     void lease.closed.then(end);
   }
 
@@ -113,8 +114,16 @@ class RemoteShell {
 export class ShellPool {
   private readonly idle: RemoteShell[] = [];
   private readonly all = new Set<RemoteShell>();
+  private readonly waiters: Array<() => void> = [];
+  private opening = 0;
 
-  constructor(private readonly pool: SshConnectionPool) {}
+  /** `maxShells` stays below the pool's channel slots so SFTP and kill commands always find one. */
+  constructor(
+    private readonly pool: SshConnectionPool,
+    private readonly maxShells: number,
+    /** Shown in the shells' command line, so `ps` tells whose they are. */
+    private readonly tag: string,
+  ) {}
 
   async run(script: string): Promise<ScriptOutput> {
     const shell = await this.take();
@@ -123,6 +132,7 @@ export class ShellPool {
     } finally {
       if (!shell.dead && shell.lease.alive()) this.idle.push(shell);
       else this.forget(shell);
+      this.waiters.shift()?.();
     }
   }
 
@@ -132,6 +142,7 @@ export class ShellPool {
       shell.die();
       this.forget(shell);
     }
+    for (const wake of this.waiters.splice(0)) wake();
   }
 
   private forget(shell: RemoteShell): void {
@@ -141,17 +152,30 @@ export class ShellPool {
   }
 
   private async take(): Promise<RemoteShell> {
-    while (this.idle.length > 0) {
-      const shell = this.idle.pop()!;
-      if (!shell.dead && shell.lease.alive()) return shell;
-      this.forget(shell);
+    for (;;) {
+      while (this.idle.length > 0) {
+        const shell = this.idle.pop()!;
+        if (!shell.dead && shell.lease.alive()) return shell;
+        this.forget(shell);
+      }
+      if (this.all.size + this.opening < this.maxShells) break;
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
+    this.opening += 1;
+    try {
+      return await this.open();
+    } finally {
+      this.opening -= 1;
+    }
+  }
+
+  private async open(): Promise<RemoteShell> {
     const lease = await this.pool.reserve();
     try {
       const channel = await new Promise<ClientChannel>((resolve, reject) => {
         try {
           // The login shell runs once, then becomes a plain sh that reads scripts from stdin.
-          lease.client.exec("exec /bin/sh", (error, ch) => (error ? reject(error) : resolve(ch)));
+          lease.client.exec(`exec /bin/sh -s ${quote(this.tag)}`, (error, ch) => (error ? reject(error) : resolve(ch)));
         } catch (error) {
           reject(error as Error);
         }

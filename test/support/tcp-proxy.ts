@@ -8,15 +8,24 @@ export interface TcpProxy {
   /** Cuts every connection once `bytes` more bytes have come from the client side. */
   cutAfterUpstreamBytes(bytes: number): void;
   cuts: number;
+  /** Connections accepted so far. */
+  connections: number;
+  /** While frozen, bytes are swallowed in both directions but sockets stay open (a silent network). */
+  freeze(frozen: boolean): void;
   close(): Promise<void>;
 }
 
 export async function startProxy(targetPort: number): Promise<TcpProxy> {
   const pairs = new Set<[Socket, Socket]>();
   let budget: number | null = null;
+  let frozen = false;
   const proxy: TcpProxy = {
     port: 0,
     cuts: 0,
+    connections: 0,
+    freeze(value) {
+      frozen = value;
+    },
     cutAfterUpstreamBytes(bytes) {
       budget = bytes;
     },
@@ -26,11 +35,13 @@ export async function startProxy(targetPort: number): Promise<TcpProxy> {
     },
   };
   const server: Server = createServer((client) => {
+    proxy.connections += 1;
     const upstream = connect(targetPort, "127.0.0.1");
     const pair: [Socket, Socket] = [client, upstream];
     pairs.add(pair);
     const end = () => { client.destroy(); upstream.destroy(); pairs.delete(pair); };
     client.on("data", (data: Buffer) => {
+      if (frozen) return;
       if (budget !== null) {
         budget -= data.length;
         if (budget <= 0) {
@@ -43,7 +54,9 @@ export async function startProxy(targetPort: number): Promise<TcpProxy> {
       }
       upstream.write(data);
     });
-    upstream.on("data", (data: Buffer) => client.write(data));
+    upstream.on("data", (data: Buffer) => {
+      if (!frozen) client.write(data);
+    });
     client.on("close", end);
     upstream.on("close", end);
     client.on("error", end);

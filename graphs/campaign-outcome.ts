@@ -1,0 +1,95 @@
+// A campaign's outcome as the commands report it: counts from the store, incumbents and stop reasons
+// from the last checkpoint. Works for running, interrupted and finished campaigns alike.
+
+import { existsSync } from "node:fs";
+import type { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
+import { countedEvaluations } from "../agents/history.ts";
+import { failureCounts } from "../agents/profiler.ts";
+import type { CampaignRecord, StopReason, Store } from "../results/types.ts";
+import type { Params } from "../specs/schema.ts";
+import { newDeviceProgress, type CampaignStateType, type DeviceProgress } from "./campaign-state.ts";
+import { checkpointPath, openCheckpoints, requireCampaign, threadOf } from "./checkpoints.ts";
+
+export interface DeviceOutcome {
+  device: string;
+  evaluations: number;
+  confirms: number;
+  infraErrors: number;
+  failures: Partial<Record<string, number>>;
+  stopReason: StopReason | null;
+  baseline: { params: Params; medianMs: number } | null;
+  best: { params: Params; medianMs: number; ci: [number, number]; variantHash: string } | null;
+  /** Baseline median over best median; null without both. */
+  speedup: number | null;
+  /** False when the best result was replayed from recorded data rather than built, run and checked now. */
+  verified: boolean;
+  diagnosis: string | null;
+}
+
+export interface CampaignOutcome {
+  campaignId: string;
+  spec: string;
+  state: CampaignRecord["state"];
+  /** Evaluations counted against the budget, all devices together. */
+  evaluations: number;
+  stopReason: StopReason | null;
+  /** The first device's baseline, best and speedup (see `devices` for each device). */
+  baseline: DeviceOutcome["baseline"];
+  best: DeviceOutcome["best"];
+  speedup: number | null;
+  devices: DeviceOutcome[];
+}
+
+/** The campaign's outcome from the store (counts) and its last checkpoint (incumbents, stop reasons). */
+export async function campaignOutcome(store: Store, id: string, saver?: SqliteSaver): Promise<CampaignOutcome> {
+  const record = requireCampaign(store, id);
+  const own = saver ?? (existsSync(checkpointPath(store.path)) ? openCheckpoints(store.path) : undefined);
+  let state: Partial<CampaignStateType> | undefined;
+  try {
+    state = (await own?.getTuple(threadOf(id)))?.checkpoint.channel_values as Partial<CampaignStateType> | undefined;
+  } finally {
+    if (own && !saver) own.db.close();
+  }
+  const devices = record.config.devices.map((name): DeviceOutcome => {
+    const progress: DeviceProgress = state?.devices?.[name] ?? newDeviceProgress(name);
+    const counted = countedEvaluations(store, id, name);
+    const all = store.evaluations(id, { device: name });
+    const baseline = progress.baseline ? { params: progress.baseline.params, medianMs: progress.baseline.medianMs } : null;
+    const inc = progress.incumbent;
+    const best = inc ? { params: inc.params, medianMs: inc.medianMs, ci: inc.ci95Ms, variantHash: inc.variantHash } : null;
+    const bestRecord = inc ? counted.find((e) => e.variantHash === inc.variantHash) : undefined;
+    return {
+      device: name,
+      evaluations: counted.length,
+      confirms: all.filter((e) => e.purpose === "confirm").length,
+      infraErrors: all.filter((e) => e.status === "infra_error").length,
+      failures: failureCounts(counted),
+      stopReason: progress.stopReason,
+      baseline,
+      best,
+      speedup: baseline && best ? Number((baseline.medianMs / best.medianMs).toFixed(3)) : null,
+      verified: bestRecord?.result.status === "ok" && bestRecord.result.verification.replayed !== true,
+      diagnosis: progress.diagnosis,
+    };
+  });
+  const first = devices[0]!;
+  return {
+    campaignId: id,
+    spec: record.config.specName,
+    state: record.state,
+    evaluations: devices.reduce((n, d) => n + d.evaluations, 0),
+    stopReason: record.stopReason ?? state?.stopReason ?? null,
+    baseline: first.baseline,
+    best: first.best,
+    speedup: first.speedup,
+    devices,
+  };
+}
+
+/** One line: evaluations, stop reason and each device's best. */
+export function describeOutcome(outcome: CampaignOutcome): string {
+  const perDevice = outcome.devices
+    .map((d) => `${d.device}: ${d.evaluations} evaluations, ${d.best ? `best ${d.best.medianMs.toFixed(4)} ms${d.speedup ? ` (${d.speedup.toFixed(2)}x over the baseline)` : ""}` : "no verified variant"}`)
+    .join("; ");
+  return `${outcome.evaluations} evaluations, stopped: ${outcome.stopReason ?? "not yet"}; ${perDevice}`;
+}
