@@ -5,13 +5,30 @@ import { makeVariant } from "../harness/variant.ts";
 import { isNightshiftError } from "../core/errors.ts";
 import type { CampaignContext, DeviceProgress } from "../graphs/campaign-state.ts";
 import type { Variant } from "../runners/types.ts";
-import { measuredHashes, storedVariant } from "./history.ts";
+import { countedEvaluations, measuredHashes, storedVariant } from "./history.ts";
+import { failureMessage } from "./ledger.ts";
+
+/**
+ * What became of this device's latest model rewrite, for the model coder's next attempt: its failure, or
+ * its time and whether the critic made it the incumbent. Null before the first rewrite was measured.
+ */
+export function previousRewriteVerdict(ctx: CampaignContext, progress: DeviceProgress): string | null {
+  const last = countedEvaluations(ctx.store, ctx.campaignId, progress.device).filter((e) => e.origin === "model").at(-1);
+  if (last === undefined) return null;
+  const idea = ctx.store.variantIdea(last.variantHash);
+  const what = `rewrite ${last.variantHash}${idea ? ` ("${idea.slice(0, 200)}")` : ""}`;
+  if (last.result.status !== "ok") return `${what} failed: ${last.status}: ${failureMessage(last.result)}`.slice(0, 2000);
+  const inc = progress.incumbent;
+  if (inc?.variantHash === last.variantHash) return `${what} passed verification (${last.result.stats.medianMs.toFixed(4)} ms) and is the incumbent`;
+  return `${what} passed verification (${last.result.stats.medianMs.toFixed(4)} ms) but was not accepted${inc ? ` (incumbent ${inc.medianMs.toFixed(4)} ms)` : ""}`;
+}
 
 export async function codeDevice(ctx: CampaignContext, progress: DeviceProgress): Promise<Partial<DeviceProgress>> {
   const measured = measuredHashes(ctx.store, ctx.campaignId, progress.device);
   // Only a verified incumbent may be a parent: rewrites never build on something the critic did not accept.
   const parent = progress.incumbent ? storedVariant(ctx.store, ctx.spec, progress.incumbent.variantHash) : null;
   const ledger = ctx.store.ledger(ctx.campaignId).filter((e) => e.device === progress.device);
+  const feedback = previousRewriteVerdict(ctx, progress);
   const batch: string[] = [];
   for (const proposal of progress.proposals) {
     const written = await ctx.coder.write({
@@ -19,7 +36,7 @@ export async function codeDevice(ctx: CampaignContext, progress: DeviceProgress)
       proposal,
       parentSource: parent?.source ?? ctx.spec.templateSource,
       parentHash: parent?.hash ?? null,
-      feedback: progress.lastVerdict,
+      feedback,
       ledger,
     });
     if (!written.ok) {
@@ -42,6 +59,7 @@ export async function codeDevice(ctx: CampaignContext, progress: DeviceProgress)
     }
     if (measured.has(variant.hash) || batch.includes(variant.hash)) continue;
     ctx.store.putVariant(variant);
+    if (variant.origin === "model" && proposal.idea !== undefined) ctx.store.putVariantIdea(variant.hash, proposal.idea);
     batch.push(variant.hash);
   }
   return { batch, proposals: [] };

@@ -45,14 +45,19 @@ function appendLedger(ctx: CampaignContext, device: string, failures: readonly F
   // The critic may run twice for one round after a kill; entries already written are not written again.
   const seen = new Set(existing.map((e) => `${e.status}|${e.variantHash}|${patternKey(e.pattern)}`));
   for (const f of failures) {
-    const key = `${f.status}|${f.variantHash}|${patternKey(f.params)}`;
+    // A failed rewrite is blamed on its idea, not on its parameters: the template at those settings may be fine.
+    const idea = ctx.store.variantIdea(f.variantHash) ?? undefined;
+    const pattern = idea !== undefined ? {} : f.params;
+    const key = `${f.status}|${f.variantHash}|${patternKey(pattern)}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    ctx.store.appendLedger(ctx.campaignId, { status: f.status, pattern: f.params, message: f.message, variantHash: f.variantHash, device, occurrences: 1 });
+    ctx.store.appendLedger(ctx.campaignId, { status: f.status, pattern, ...(idea !== undefined ? { idea } : {}), message: f.message, variantHash: f.variantHash, device, occurrences: 1 });
   }
   const known = new Set(existing.filter((e) => Object.keys(e.pattern).length < parameterCount).map((e) => `${e.status}|${patternKey(e.pattern)}`));
-  const failed = all.filter((r) => !isOk(r)).map((r) => ({ variantHash: r.variantHash, params: r.params, status: r.status, message: failureMessage(r.result) }));
-  const succeeded = all.filter(isOk).map((r) => r.params);
+  // Parameter patterns are learned from template instantiations only; a rewrite's failure is its idea's.
+  const templates = all.filter((r) => r.origin === "template");
+  const failed = templates.filter((r) => !isOk(r)).map((r) => ({ variantHash: r.variantHash, params: r.params, status: r.status, message: failureMessage(r.result) }));
+  const succeeded = templates.filter(isOk).map((r) => r.params);
   for (const blamed of blamePatterns(failed, succeeded)) {
     const key = `${blamed.status}|${patternKey(blamed.pattern)}`;
     if (Object.keys(blamed.pattern).length >= parameterCount || known.has(key)) continue;
@@ -176,6 +181,8 @@ export async function criticDevice(ctx: CampaignContext, progress: DeviceProgres
       next.lastImprovementAt = records.length;
       const verdict = `first verified variant ${first.variantHash}: ${first.result.stats.medianMs.toFixed(4)} ms`;
       verdicts.push(verdict);
+      // Reports and dispatch files follow what the critic accepted, not merely the fastest median.
+      ctx.store.appendIncumbent(ctx.campaignId, next.incumbent, verdict);
       const speedup = next.baseline ? next.baseline.medianMs / next.incumbent.medianMs : null;
       ctx.emit({ type: "accepted", device, incumbent: next.incumbent, speedup, reason: verdict });
     }
@@ -188,6 +195,7 @@ export async function criticDevice(ctx: CampaignContext, progress: DeviceProgres
     if (decision.incumbent) {
       next.incumbent = decision.incumbent;
       next.lastImprovementAt = records.length;
+      ctx.store.appendIncumbent(ctx.campaignId, decision.incumbent, decision.verdict);
       const speedup = next.baseline ? next.baseline.medianMs / decision.incumbent.medianMs : null;
       ctx.emit({ type: "accepted", device, incumbent: decision.incumbent, speedup, reason: decision.verdict });
     } else {

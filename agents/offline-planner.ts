@@ -23,6 +23,7 @@ export class StrategyPlanner implements PlannerPolicy {
       count: input.count,
       seed: input.seed,
       budget: input.budget,
+      ...(input.priors && input.priors.length > 0 ? { priors: input.priors } : {}),
     });
     return configs.map((params) => ({ params, proposedBy: "strategy" as const }));
   }

@@ -5,6 +5,7 @@ import { makeVariant, resolveParams } from "../harness/variant.ts";
 import type { CampaignContext, DeviceProgress } from "../graphs/campaign-state.ts";
 import { blockedByLedger } from "./ledger.ts";
 import { countedEvaluations, observations } from "./history.ts";
+import { storePriors } from "./priors.ts";
 import type { Proposal } from "./types.ts";
 
 export function baselineHash(ctx: CampaignContext): string {
@@ -42,6 +43,7 @@ export async function planDevice(ctx: CampaignContext, progress: DeviceProgress)
     count,
     seed: ctx.settings.seed,
     budget: { total: ctx.settings.budget, used },
+    priors: [...storePriors(ctx.store, ctx.spec.name, progress.device), ...ctx.priors],
   });
   for (const proposal of planned) {
     const key = `${ctx.space.key(proposal.params)}|${proposal.idea ?? ""}`;

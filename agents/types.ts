@@ -5,7 +5,7 @@
 import type { HardwareProfile } from "../hardware-profiles/schema.ts";
 import type { KernelSpec, Params } from "../specs/schema.ts";
 import type { CompileStats, EvalStatus, Occupancy, Roofline } from "../runners/types.ts";
-import type { Observation, SearchSpace } from "../strategies/types.ts";
+import type { Observation, PriorData, SearchSpace } from "../strategies/types.ts";
 
 /** The best variant the critic has accepted on one device. Only these may be parents. */
 export interface Incumbent {
@@ -57,6 +57,8 @@ export interface PlanInput {
   count: number;
   seed: number;
   budget: { total: number; used: number };
+  /** Results of the same kernel on other devices (the store, --prior files), for transfer. */
+  priors?: readonly PriorData[];
 }
 
 export interface PlannerPolicy {

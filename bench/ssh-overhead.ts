@@ -40,7 +40,6 @@ async function evaluateSerially(executor: Executor, variants: Variant[], device:
 }
 
 const f = (x: number) => x.toFixed(1);
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function perExecMs(executor: Executor, cwd: string, n = 20): Promise<number> {

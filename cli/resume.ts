@@ -3,6 +3,10 @@
 
 import type { Command } from "commander";
 import { resumeCampaign } from "../graphs/run-campaign.ts";
+import type { ModelOptions } from "../llm/config.ts";
+import { defaultDbPath, openStore } from "../results/store.ts";
+import { campaignPolicies } from "./policies.ts";
+import { DEFAULT_STRATEGY } from "../strategies/registry.ts";
 import { createProgress } from "./progress.ts";
 import { interruptible, printOutcome } from "./run.ts";
 
@@ -14,15 +18,21 @@ export function registerResume(program: Command): void {
     .option("--db <path>", "result store (default: $NIGHTSHIFT_DB or ./.nightshift/nightshift.db)")
     .option("--json", "print exactly one JSON object with the outcome on stdout")
     .action(async (id: string, flags: { db?: string; json?: boolean }) => {
+      // The policies are rebuilt from what the campaign recorded when it began (model options, never keys).
+      const store = openStore(flags.db ?? defaultDbPath(), { mustExist: true });
+      const config = store.getCampaign(id)?.config;
+      store.close();
+      const { llm, parts } = campaignPolicies((config?.options?.modelOptions as ModelOptions | undefined) ?? {}, config?.strategy ?? DEFAULT_STRATEGY);
       const progress = createProgress();
       const controller = interruptible();
       try {
-        const outcome = await resumeCampaign(id, { ...(flags.db ? { dbPath: flags.db } : {}), onEvent: progress.onEvent, signal: controller.signal });
+        const outcome = await resumeCampaign(id, { ...(flags.db ? { dbPath: flags.db } : {}), ...parts, onEvent: progress.onEvent, signal: controller.signal });
         progress.finish();
         printOutcome(outcome, flags.json === true);
         if (controller.signal.aborted) process.exitCode = 130;
       } finally {
         progress.finish();
+        await llm.flush();
       }
     });
 }

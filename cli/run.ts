@@ -3,7 +3,9 @@
 import type { Command } from "commander";
 import { fail } from "../core/errors.ts";
 import { DEFAULT_BUDGET, startCampaign, type CampaignOutcome } from "../graphs/run-campaign.ts";
+import { addModelOptions, type ModelOptions } from "../llm/config.ts";
 import { DEFAULT_STRATEGY } from "../strategies/registry.ts";
+import { campaignPolicies, modelOptionsOf } from "./policies.ts";
 import { createProgress } from "./progress.ts";
 
 export function integerOption(value: string | undefined, option: string, min = 1): number | undefined {
@@ -55,7 +57,8 @@ export function interruptible(): AbortController {
   return controller;
 }
 
-interface RunFlags {
+interface RunFlags extends ModelOptions {
+  prior?: string[];
   device: string;
   budget: string;
   strategy: string;
@@ -68,10 +71,10 @@ interface RunFlags {
 }
 
 export function registerRun(program: Command): void {
-  program
+  const command = program
     .command("run")
     .description("start a new tuning campaign: measure the baseline, then search until a stop rule fires")
-    .argument("<spec-dir>", "kernel spec folder (holding kernel.json)")
+    .argument("<spec>", "kernel spec folder (holding kernel.json), or a T1 tuning-space file for replay devices")
     .option("--device <list>", "devices, comma-separated: local, a shipped profile name, a profile .json file or replay:<file>", "local")
     .option("--budget <n>", "evaluations per device, the baseline included", String(DEFAULT_BUDGET))
     .option("--strategy <name>", "search strategy", DEFAULT_STRATEGY)
@@ -81,28 +84,34 @@ export function registerRun(program: Command): void {
     .option("--time-budget <seconds>", "stop after this much running time")
     .option("--batch <n>", "variants per round and device (default: the device's parallel build slots)")
     .option("--stall-after <n>", "stop a device after this many evaluations without an accepted improvement")
-    .action(async (specDir: string, flags: RunFlags) => {
-      const progress = createProgress();
-      const controller = interruptible();
-      try {
-        const outcome = await startCampaign(
-          {
-            specDir,
-            devices: flags.device.split(",").map((d) => d.trim()).filter(Boolean),
-            budget: integerOption(flags.budget, "--budget"),
-            strategy: flags.strategy,
-            seed: integerOption(flags.seed, "--seed", 0),
-            timeBudgetSeconds: numberOption(flags.timeBudget, "--time-budget"),
-            batchSize: integerOption(flags.batch, "--batch"),
-            ...(flags.stallAfter !== undefined ? { tuning: { stallAfter: integerOption(flags.stallAfter, "--stall-after")! } } : {}),
-          },
-          { ...(flags.db ? { dbPath: flags.db } : {}), onEvent: progress.onEvent, signal: controller.signal },
-        );
-        progress.finish();
-        printOutcome(outcome, flags.json === true);
-        if (controller.signal.aborted) process.exitCode = 130;
-      } finally {
-        progress.finish();
-      }
-    });
+    .option("--prior <files...>", "tuning data of the same kernel on other devices (Kernel Tuner cache, KTT or T4 files) to start from");
+  addModelOptions(command).action(async (specDir: string, flags: RunFlags) => {
+    const progress = createProgress();
+    const controller = interruptible();
+    const modelOptions = modelOptionsOf(flags);
+    const { llm, parts } = campaignPolicies(modelOptions, flags.strategy);
+    try {
+      const outcome = await startCampaign(
+        {
+          specDir,
+          devices: flags.device.split(",").map((d) => d.trim()).filter(Boolean),
+          budget: integerOption(flags.budget, "--budget"),
+          strategy: flags.strategy,
+          seed: integerOption(flags.seed, "--seed", 0),
+          timeBudgetSeconds: numberOption(flags.timeBudget, "--time-budget"),
+          batchSize: integerOption(flags.batch, "--batch"),
+          ...(flags.stallAfter !== undefined ? { tuning: { stallAfter: integerOption(flags.stallAfter, "--stall-after")! } } : {}),
+          ...(flags.prior ? { priorFiles: flags.prior } : {}),
+          ...(llm.usesModels ? { models: llm.models, modelOptions: { ...modelOptions } } : {}),
+        },
+        { ...(flags.db ? { dbPath: flags.db } : {}), ...parts, onEvent: progress.onEvent, signal: controller.signal },
+      );
+      progress.finish();
+      printOutcome(outcome, flags.json === true);
+      if (controller.signal.aborted) process.exitCode = 130;
+    } finally {
+      progress.finish();
+      await llm.flush();
+    }
+  });
 }

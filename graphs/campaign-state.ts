@@ -9,7 +9,7 @@ import type { HardwareProfile } from "../hardware-profiles/schema.ts";
 import type { StopReason, Store } from "../results/types.ts";
 import type { EvalStatus, Runner } from "../runners/types.ts";
 import type { KernelSpec, Params } from "../specs/schema.ts";
-import type { SearchSpace } from "../strategies/types.ts";
+import type { PriorData, SearchSpace } from "../strategies/types.ts";
 
 export interface ResultSummary {
   variantHash: string;
@@ -150,6 +150,8 @@ export interface CampaignContext {
   coder: CoderPolicy;
   critic: CriticPolicy;
   settings: CampaignSettings;
+  /** Results of this kernel from --prior files; the store's other devices are read each round. */
+  priors: readonly PriorData[];
   /** Active time of earlier sessions plus this session's so far. */
   activeMs(): number;
   signal?: AbortSignal;

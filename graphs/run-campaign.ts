@@ -8,15 +8,16 @@ import { resolve } from "node:path";
 import { fail } from "../core/errors.ts";
 import { loadProfiles } from "../hardware-profiles/load.ts";
 import type { HardwareProfile } from "../hardware-profiles/schema.ts";
-import { loadSpec } from "../specs/load.ts";
+import { loadCampaignSpec } from "../specs/space-spec.ts";
 import type { KernelSpec } from "../specs/schema.ts";
 import { openStore, defaultDbPath } from "../results/store.ts";
 import type { CampaignConfig, CampaignRecord, Store } from "../results/types.ts";
-import { createRunner } from "../runners/factory.ts";
+import { createRunner, type RunnerOptions } from "../runners/factory.ts";
 import type { Runner } from "../runners/types.ts";
 import { DEFAULT_STRATEGY, getStrategy } from "../strategies/registry.ts";
 import { spaceFromSpec } from "../strategies/space.ts";
 import type { Strategy } from "../strategies/types.ts";
+import { loadPriorFiles } from "../agents/priors.ts";
 import type { CoderPolicy, CriticPolicy, PlannerPolicy } from "../agents/types.ts";
 import { StrategyPlanner } from "../agents/offline-planner.ts";
 import { TemplateCoder } from "../agents/offline-coder.ts";
@@ -65,11 +66,17 @@ export interface CampaignRequest {
   /** Variants per round and device; defaults to the device's parallel build slots. */
   batchSize?: number;
   tuning?: Partial<CampaignTuning>;
+  /** Tuning data of the same kernel on other devices (Kernel Tuner caches and the like), for transfer. */
+  priorFiles?: string[];
+  /** role -> "provider:model" or "offline", as resolvePolicies reports them. */
+  models?: Record<string, string>;
+  /** The model options (never keys), so a resume rebuilds the same policies. */
+  modelOptions?: Record<string, unknown>;
 }
 
 /** What a campaign is made of besides its configuration. Every part has an offline default. */
 export interface CampaignParts {
-  runnerFor?: (profile: HardwareProfile) => Runner | Promise<Runner>;
+  runnerFor?: (profile: HardwareProfile, options: RunnerOptions) => Runner | Promise<Runner>;
   plannerFor?: (profile: HardwareProfile, strategy: Strategy) => PlannerPolicy;
   coder?: CoderPolicy;
   critic?: CriticPolicy;
@@ -80,7 +87,7 @@ export interface CampaignOptions extends CampaignParts {
   dbPath?: string;
   onEvent?: (event: CampaignEvent) => void;
   /** Called once the campaign exists in the store (its id is known) and before anything runs. */
-  onStart?: (campaign: CampaignRecord) => void;
+  onStart?: (campaign: CampaignRecord, store: Store) => void;
   /** Aborting stops after the current step; the campaign stays resumable. */
   signal?: AbortSignal;
 }
@@ -102,9 +109,12 @@ function durableDeviceArg(arg: string): string {
 }
 
 export async function startCampaign(request: CampaignRequest, options: CampaignOptions = {}): Promise<CampaignOutcome> {
-  const spec = loadSpec(request.specDir);
   if (request.devices.length === 0) fail("USAGE", "--device: expected one or more devices, received none");
   const profiles = await loadProfiles(request.devices.join(","));
+  const spec = loadCampaignSpec(request.specDir, profiles);
+  const priorFiles = (request.priorFiles ?? []).map((f) => resolve(f));
+  // Read now so a bad file stops the command before anything is recorded.
+  loadPriorFiles(priorFiles);
   const strategy = getStrategy(request.strategy ?? DEFAULT_STRATEGY);
   const budget = positiveInteger(request.budget ?? DEFAULT_BUDGET, "--budget");
   const batchSize = positiveInteger(request.batchSize ?? defaultBatch(profiles), "--batch");
@@ -113,7 +123,7 @@ export async function startCampaign(request: CampaignRequest, options: CampaignO
   }
   const tuning: CampaignTuning = { ...DEFAULT_TUNING, ...request.tuning };
   const config: CampaignConfig = {
-    specDir: spec.dir,
+    specDir: spec.spaceFile ?? spec.dir,
     specId: spec.id,
     specName: spec.name,
     devices: profiles.map((p) => p.name),
@@ -122,12 +132,18 @@ export async function startCampaign(request: CampaignRequest, options: CampaignO
     strategy: strategy.name,
     seed: request.seed ?? 1,
     batchSize,
-    options: { deviceArgs: request.devices.map(durableDeviceArg), tuning },
+    ...(request.models ? { models: request.models } : {}),
+    options: {
+      deviceArgs: request.devices.map(durableDeviceArg),
+      tuning,
+      ...(priorFiles.length > 0 ? { priorFiles } : {}),
+      ...(request.modelOptions ? { modelOptions: request.modelOptions } : {}),
+    },
   };
   const store = openStore(options.dbPath ?? defaultDbPath());
   try {
     const record = store.createCampaign(config, profiles);
-    options.onStart?.(record);
+    options.onStart?.(record, store);
     return await drive(store, record, spec, profiles, options);
   } finally {
     store.close();
@@ -142,20 +158,20 @@ export async function resumeCampaign(id: string, options: CampaignOptions = {}):
       const outcome = await campaignOutcome(store, id);
       fail("CAMPAIGN_FINISHED", `campaign ${id}: expected an unfinished campaign, received one that finished (${describeOutcome(outcome)})`);
     }
-    const spec = loadSpec(record.config.specDir);
-    if (spec.id !== record.config.specId) {
-      fail("SPEC_INVALID", `campaign ${id}: expected the spec it began with (${record.config.specId}), received ${spec.id}: ${record.config.specDir} changed since`);
-    }
     // The profiles as they were when the campaign began: a profile file edited since must not change a
     // device half-way through (its peaks set the physics floor). Older records fall back to reloading.
     const recorded = store.campaignProfiles(id);
     const args = (record.config.options?.deviceArgs as string[] | undefined) ?? record.config.devices;
     const profiles = recorded.length === record.config.devices.length ? recorded : await loadProfiles(args.join(","));
+    const spec = loadCampaignSpec(record.config.specDir, profiles);
+    if (spec.id !== record.config.specId) {
+      fail("SPEC_INVALID", `campaign ${id}: expected the spec it began with (${record.config.specId}), received ${spec.id}: ${record.config.specDir} changed since`);
+    }
     const names = profiles.map((p) => p.name);
     if (names.join(",") !== record.config.devices.join(",")) {
       fail("PROFILE_INVALID", `campaign ${id}: expected the devices ${record.config.devices.join(", ")}, received ${names.join(", ")} from ${args.join(", ")}`);
     }
-    options.onStart?.(record);
+    options.onStart?.(record, store);
     return await drive(store, record, spec, profiles, options);
   } finally {
     store.close();
@@ -181,7 +197,7 @@ async function drive(store: Store, record: CampaignRecord, spec: KernelSpec, pro
   const devices = new Map<string, CampaignDevice>();
   try {
     for (const profile of profiles) {
-      const runner = await (options.runnerFor ?? createRunner)(profile);
+      const runner = await (options.runnerFor ?? createRunner)(profile, { seed: config.seed });
       devices.set(profile.name, { profile, runner, planner: options.plannerFor?.(profile, strategy) ?? new StrategyPlanner(strategy) });
     }
     const previous = await saver.getTuple(threadOf(id));
@@ -197,6 +213,7 @@ async function drive(store: Store, record: CampaignRecord, spec: KernelSpec, pro
       coder: options.coder ?? new TemplateCoder(),
       critic: options.critic ?? new RuleCritic(),
       settings: settingsOf(config),
+      priors: loadPriorFiles((config.options?.priorFiles as string[] | undefined) ?? []),
       activeMs: () => earlierMs + (Date.now() - sessionStart),
       ...(options.signal ? { signal: options.signal } : {}),
       emit: (event) => options.onEvent?.(event),

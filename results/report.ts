@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fail, isNightshiftError } from "../core/errors.ts";
 import type { HardwareProfile } from "../hardware-profiles/schema.ts";
-import { loadSpec } from "../specs/load.ts";
+import { loadCampaignSpec } from "../specs/space-spec.ts";
 import type { KernelSpec, Params } from "../specs/schema.ts";
 import type { SpaceParameter } from "../strategies/types.ts";
 import { writeDispatch } from "./dispatch.ts";
@@ -40,9 +40,10 @@ export interface ReportOptions {
 export function writeReport(store: Store, campaignId: string, outDir: string, options: ReportOptions = {}): ReportFiles {
   const campaign = store.getCampaign(campaignId);
   if (campaign === null) fail("CAMPAIGN_NOT_FOUND", `report: expected a campaign id in ${JSON.stringify(store.path)}, received ${JSON.stringify(campaignId)}`);
-  const spec = options.spec ?? specIfReadable(campaign.config.specDir);
-  const evaluations = store.evaluations(campaignId);
   const profiles = store.campaignProfiles(campaignId);
+  const spec = options.spec ?? specIfReadable(campaign.config.specDir, profiles);
+  const evaluations = store.evaluations(campaignId);
+  const costs = modelCostByVariant(store, campaignId);
   const name = campaign.config.specName;
   mkdirSync(outDir, { recursive: true });
 
@@ -71,10 +72,10 @@ export function writeReport(store: Store, campaignId: string, outDir: string, op
   const markdown = [
     ...campaignSection(campaign, spec, evaluations, svgFile),
     ...devices.flatMap((device) =>
-      deviceSection(device, profiles.find((p) => p.name === device), evaluations, best.get(device) ?? null, spec?.baseline ?? null, options.topK ?? 10, store),
+      deviceSection(device, profiles.find((p) => p.name === device), evaluations, best.get(device) ?? null, spec?.baseline ?? null, options.topK ?? 10, store, costs),
     ),
     ...ledgerSection(store, campaignId),
-    ...modelSection(store, campaignId, evaluations),
+    ...modelSection(store, campaignId, evaluations, costs),
     "## Files",
     "",
     `- Convergence plot: \`${svgFile}\``,
@@ -95,9 +96,9 @@ function parametersOf(best: readonly VerifiedVariant[]): SpaceParameter[] {
 }
 
 /** The spec as it is now, or null when its folder moved or no longer validates (the report still works). */
-function specIfReadable(dir: string): KernelSpec | null {
+function specIfReadable(dir: string, profiles: readonly HardwareProfile[]): KernelSpec | null {
   try {
-    return loadSpec(dir);
+    return loadCampaignSpec(dir, profiles);
   } catch (error) {
     if (isNightshiftError(error)) return null;
     throw error;
@@ -129,6 +130,7 @@ function deviceSection(
   baselineParams: Params | null,
   k: number,
   store: Store,
+  costs: ReadonlyMap<string, number>,
 ): string[] {
   const mine = evaluations.filter((e) => e.device === device);
   const model = profile?.gpu?.model ?? profile?.cpu?.model;
@@ -167,10 +169,16 @@ function deviceSection(
     const varying = (p: Params): Params => Object.fromEntries(Object.entries(p).filter(([k]) => !common.includes(k)));
     out.push("", `### Top ${top.length} verified variants`, "");
     if (common.length > 0) out.push(`Same in every row: ${params(Object.fromEntries(common.map((key) => [key, first.params[key]!])))}.`, "");
-    out.push("| # | parameters | median (ms) | 95% CI (ms) | samples | origin | variant |", "|---|---|---|---|---|---|---|");
+    // The model's cost of a variant (its rewrite calls) sits next to what it bought, when a model was used.
+    const priced = costs.size > 0;
+    out.push(
+      `| # | parameters | median (ms) | 95% CI (ms) | samples | origin |${priced ? " model cost (USD) |" : ""} variant |`,
+      `|---|---|---|---|---|---|${priced ? "---|" : ""}---|`,
+    );
     top.forEach((v, i) => {
       const origin = (v.origin === "model" ? "**model rewrite**" : v.origin) + (v.variantHash === best.variantHash ? " (best)" : "");
-      out.push(`| ${i + 1} | ${cell(params(varying(v.params)) || "(as above)")} | ${fmtValue(v.medianMs)} | ${fmtValue(v.ci95Ms[0])} – ${fmtValue(v.ci95Ms[1])} | ${v.samples} | ${origin} | \`${v.variantHash}\` |`);
+      const cost = priced ? ` ${costs.has(v.variantHash) ? costs.get(v.variantHash)!.toFixed(4) : "–"} |` : "";
+      out.push(`| ${i + 1} | ${cell(params(varying(v.params)) || "(as above)")} | ${fmtValue(v.medianMs)} | ${fmtValue(v.ci95Ms[0])} – ${fmtValue(v.ci95Ms[1])} | ${v.samples} | ${origin} |${cost} \`${v.variantHash}\` |`);
     });
     out.push("");
   }
@@ -194,7 +202,7 @@ function ledgerSection(store: Store, campaignId: string): string[] {
   return [...out, ""];
 }
 
-function modelSection(store: Store, campaignId: string, evaluations: readonly EvaluationRecord[]): string[] {
+function modelSection(store: Store, campaignId: string, evaluations: readonly EvaluationRecord[], costs: ReadonlyMap<string, number>): string[] {
   const usage = modelUsage(store.modelCalls(campaignId));
   if (usage.length === 0) return [];
   const rewrites = new Set(evaluations.filter((e) => e.origin === "model").map((e) => e.variantHash)).size;
@@ -210,7 +218,24 @@ function modelSection(store: Store, campaignId: string, evaluations: readonly Ev
   for (const u of usage) {
     out.push(`| ${u.role} | ${cell(u.model)} | ${u.calls} | ${u.failed} | ${u.tokensIn} | ${u.tokensOut} | ${u.costUsd.toFixed(4)} | ${Math.round(u.latencyMs / u.calls)} |`);
   }
+  const rewritten = evaluations.filter((e) => e.origin === "model" && e.purpose === "explore");
+  if (rewritten.length > 0) {
+    out.push("", "Variants the model wrote:", "", "| variant | device | idea | verdict | median (ms) | model cost (USD) |", "|---|---|---|---|---|---|");
+    for (const e of rewritten) {
+      const idea = store.variantIdea(e.variantHash) ?? "";
+      out.push(`| \`${e.variantHash}\` | ${e.device} | ${cell(truncate(idea, 100))} | ${e.status} | ${e.medianMs !== null ? fmtValue(e.medianMs) : "–"} | ${(costs.get(e.variantHash) ?? 0).toFixed(4)} |`);
+    }
+  }
   return [...out, ""];
+}
+
+/** Summed cost of the model calls that produced each variant (coder calls name the variant they became). */
+function modelCostByVariant(store: Store, campaignId: string): Map<string, number> {
+  const costs = new Map<string, number>();
+  for (const call of store.modelCalls(campaignId)) {
+    if (call.variantHash !== undefined) costs.set(call.variantHash, (costs.get(call.variantHash) ?? 0) + call.costUsd);
+  }
+  return costs;
 }
 
 function originNote(v: VerifiedVariant, store: Store): string {

@@ -117,6 +117,18 @@ CREATE INDEX incumbents_campaign ON incumbents (campaign_id, device);
 ${appendOnly("incumbents")}
 `,
   },
+  {
+    version: 3,
+    description: "variant_ideas: the code-change idea a model rewrite applied",
+    sql: `
+CREATE TABLE variant_ideas (
+  variant_hash TEXT PRIMARY KEY REFERENCES variants (hash),
+  idea         TEXT NOT NULL,
+  created_at   TEXT NOT NULL
+);
+${appendOnly("variant_ideas")}
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

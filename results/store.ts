@@ -241,6 +241,17 @@ class SqliteStore implements Store {
     };
   }
 
+  putVariantIdea(hash: string, idea: string): void {
+    this.guard("record a variant's idea", () =>
+      this.db.prepare("INSERT INTO variant_ideas (variant_hash, idea, created_at) VALUES (?, ?, ?) ON CONFLICT (variant_hash) DO NOTHING").run(hash, idea, now()),
+    );
+  }
+
+  variantIdea(hash: string): string | null {
+    const row = this.guard("read a variant's idea", () => this.db.prepare("SELECT idea FROM variant_ideas WHERE variant_hash = ?").get(hash)) as { idea: string } | undefined;
+    return row?.idea ?? null;
+  }
+
   appendEvaluation(campaignId: string, variant: Variant, result: EvalResult, purpose: EvaluationRecord["purpose"]): EvaluationRecord {
     if (result.variantHash !== variant.hash) {
       fail("INTERNAL", `appendEvaluation: expected a result for variant ${variant.hash}, received one for ${JSON.stringify(result.variantHash)}`);

@@ -95,6 +95,9 @@ export interface Store {
   /** Idempotent: a variant is stored once per hash. */
   putVariant(variant: Variant): void;
   getVariant(hash: string): VariantRecord | null;
+  /** Records the code-change idea a model rewrite applied (once per variant; the first one stays). */
+  putVariantIdea(hash: string, idea: string): void;
+  variantIdea(hash: string): string | null;
   /** Appends one evaluation in its own transaction (committed when this returns). */
   appendEvaluation(campaignId: string, variant: Variant, result: EvalResult, purpose: EvaluationRecord["purpose"]): EvaluationRecord;
   evaluations(campaignId: string, filter?: { device?: string; purpose?: EvaluationRecord["purpose"] }): EvaluationRecord[];

@@ -9,13 +9,18 @@ import { SlurmRunner } from "./slurm.ts";
 import { SshRunner } from "./ssh.ts";
 import type { Runner } from "./types.ts";
 
-export function createRunner(profile: HardwareProfile): Runner {
+export interface RunnerOptions {
+  /** The campaign's seed; runners that draw (noisy replay) draw from it so a rerun draws the same. */
+  seed?: number;
+}
+
+export function createRunner(profile: HardwareProfile, options: RunnerOptions = {}): Runner {
   const via = profile.reach.via;
   switch (via) {
     case "local":
       return new LocalRunner(profile);
     case "replay":
-      return new ReplayRunner(profile);
+      return new ReplayRunner(profile, options.seed !== undefined ? { seed: options.seed } : {});
     case "ssh":
       return new SshRunner(profile);
     case "slurm":

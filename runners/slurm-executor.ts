@@ -4,7 +4,6 @@
 // locally, or on a login node over SSH when the profile names one.
 
 import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { posix } from "node:path";
 import { log } from "../core/log.ts";
@@ -67,12 +66,22 @@ class LocalControl implements ControlHost {
     return dir;
   }
 
-  readFile(path: string): Promise<Buffer> {
-    return readFile(path);
+  async readFile(path: string): Promise<Buffer> {
+    try {
+      return await readFile(path);
+    } catch (error) {
+      // A missing file is the pipeline's to interpret; anything else is the shared file system failing.
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") throw error;
+      throw new InfraFault("REMOTE_IO", `slurm: reading ${path} from the shared work dir failed (${(error as Error).message})`, { retryable: true });
+    }
   }
 
-  remove(path: string): Promise<void> {
-    return rm(path, { recursive: true, force: true });
+  async remove(path: string): Promise<void> {
+    try {
+      await rm(path, { recursive: true, force: true });
+    } catch (error) {
+      throw new InfraFault("REMOTE_IO", `slurm: removing ${path} from the shared work dir failed (${(error as Error).message})`, { retryable: true });
+    }
   }
 
   async close(): Promise<void> {}
@@ -168,7 +177,6 @@ export class SlurmExecutor implements Executor {
   private readonly control: ControlHost;
   private readonly maxQueueWaitMs: number;
   private readonly jobs = new Set<string>();
-  private ready: Promise<void> | undefined;
 
   constructor(reach: SlurmExecutorReach, options: SlurmExecutorOptions = {}) {
     this.reach = reach;

@@ -165,4 +165,6 @@ export interface KernelSpec extends KernelSpecFile {
   readonly id: string;
   readonly templateSource: string;
   readonly referenceSource: string;
+  /** Set when the spec was made from a tuning-space file (specs/space-spec.ts): replay devices only. */
+  readonly spaceFile?: string;
 }

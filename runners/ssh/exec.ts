@@ -112,6 +112,9 @@ export function killScript(pgidFile: string, waitForFile = true): string {
     `[ -s ${f} ] || exit 0`,
     `pg=$(cat ${f})`,
     'case "$pg" in ""|*[!0-9]*) exit 0;; esac',
+    // A stale file (the host rebooted) may name a group id now reused by someone else: our group's
+    // leader is always `timeout`, so anything else is left alone.
+    `if [ -r "/proc/$pg/comm" ] && [ "$(cat "/proc/$pg/comm")" != timeout ]; then rm -f ${f}; exit 0; fi`,
     'kill -s KILL -- "-$pg" 2>/dev/null',
     `rm -f ${f}`,
     "exit 0",

@@ -24,11 +24,15 @@ export function remoteLayout(workDir: string): RemoteLayout {
   return { workDir: root, objects: `${root}/objects`, stages: `${root}/stage`, control: `${root}/control` };
 }
 
-/** Creates the layout; uploads cut off more than an hour ago left temporary files that are dropped here. */
+/**
+ * Creates the layout and drops what interrupted sessions left: temporary files of uploads cut off over an
+ * hour ago, and stage dirs untouched for a day (a run that was killed never removed them).
+ */
 export const setupScript = (layout: RemoteLayout) =>
   [
     `mkdir -p ${quote(layout.objects)} ${quote(layout.stages)} ${quote(layout.control)}`,
     `find ${quote(layout.objects)} -maxdepth 1 -name '.tmp-*' -mmin +60 -exec rm -f {} + 2>/dev/null`,
+    `find ${quote(layout.stages)} -mindepth 1 -maxdepth 1 -mmin +1440 -exec rm -rf {} + 2>/dev/null`,
     "exit 0",
   ].join("\n");
 

@@ -1,9 +1,8 @@
 // Runs a real campaign (graphs/run-campaign.ts) on given runners and reads back what the store holds,
 // so fault tests can check the evaluation counts the way a user would see them.
 
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { tempDir } from "./procs.ts";
 import { startCampaign, type CampaignOutcome } from "../../graphs/run-campaign.ts";
 import type { CampaignEvent } from "../../graphs/campaign-state.ts";
 import type { HardwareProfile } from "../../hardware-profiles/schema.ts";
@@ -28,7 +27,7 @@ export async function runCampaign(options: {
   budget: number;
   onEvent?: (event: CampaignEvent) => void;
 }): Promise<CampaignRun> {
-  const dir = mkdtempSync(join(tmpdir(), "nightshift-campaign-"));
+  const dir = tempDir("nightshift-campaign-");
   const files = options.profiles.map((p) => writeProfile(p, dir));
   const dbPath = join(dir, "store.db");
   const outcome = await startCampaign(

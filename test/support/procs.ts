@@ -1,7 +1,21 @@
 // Process helpers for the fixtures and the "nothing left running" checks (Linux /proc only).
 
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+let root: string | undefined;
+
+/** A fresh temporary directory under one per-process root that is removed when the process exits. */
+export function tempDir(prefix: string): string {
+  if (!root) {
+    const dir = mkdtempSync(join(tmpdir(), `nightshift-test-${process.pid}-`));
+    root = dir;
+    process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  }
+  return mkdtempSync(join(root, prefix));
+}
 
 export interface ProcInfo {
   pid: number;

@@ -1,9 +1,10 @@
 // A tiny C kernel spec and device profiles for the remote runner tests: the kernel is cheap to build and
 // run, HANG=1 makes it spin forever (for timeout tests), and the profile's peaks are generous upper bounds.
 
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
+import { tempDir } from "./procs.ts";
 import { hardwareProfileSchema, type HardwareProfile } from "../../hardware-profiles/schema.ts";
 import { loadSpec } from "../../specs/load.ts";
 import type { KernelSpec } from "../../specs/schema.ts";
@@ -50,7 +51,7 @@ export interface TinySpecOptions {
 }
 
 export function tinySpec(options: TinySpecOptions = {}): KernelSpec {
-  const dir = mkdtempSync(join(tmpdir(), "nightshift-spec-"));
+  const dir = tempDir("nightshift-spec-");
   const pad = options.padBytes ? `/* ${"x".repeat(options.padBytes)} */\n` : "";
   const hang = options.unrollHangs ? `#define UNROLL_HANGS ${options.unrollHangs}\n` : "";
   writeFileSync(join(dir, "scale.c"), pad + hang + KERNEL);
@@ -116,7 +117,7 @@ export function slurmProfile(workDir: string, partition: string, name = "slurm-t
 }
 
 /** Writes a profile as a file, for code that loads devices by path (the campaign, the CLI). */
-export function writeProfile(profile: HardwareProfile, dir = mkdtempSync(join(tmpdir(), "nightshift-profile-"))): string {
+export function writeProfile(profile: HardwareProfile, dir = tempDir("nightshift-profile-")): string {
   const file = join(dir, `${profile.name}.json`);
   const { file: _ignored, ...data } = profile;
   writeFileSync(file, JSON.stringify(data, null, 2));
