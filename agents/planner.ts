@@ -43,7 +43,7 @@ export async function planDevice(ctx: CampaignContext, progress: DeviceProgress)
     count,
     seed: ctx.settings.seed,
     budget: { total: ctx.settings.budget, used },
-    priors: [...storePriors(ctx.store, ctx.spec.name, progress.device), ...ctx.priors],
+    priors: [...storePriors(ctx.store, ctx.spec.name, progress.device, ctx.space), ...ctx.priors],
   });
   for (const proposal of planned) {
     const key = `${ctx.space.key(proposal.params)}|${proposal.idea ?? ""}`;

@@ -114,7 +114,7 @@ export async function startCampaign(request: CampaignRequest, options: CampaignO
   const spec = loadCampaignSpec(request.specDir, profiles);
   const priorFiles = (request.priorFiles ?? []).map((f) => resolve(f));
   // Read now so a bad file stops the command before anything is recorded.
-  loadPriorFiles(priorFiles);
+  loadPriorFiles(priorFiles, spaceFromSpec(spec));
   const strategy = getStrategy(request.strategy ?? DEFAULT_STRATEGY);
   const budget = positiveInteger(request.budget ?? DEFAULT_BUDGET, "--budget");
   const batchSize = positiveInteger(request.batchSize ?? defaultBatch(profiles), "--batch");
@@ -204,16 +204,17 @@ async function drive(store: Store, record: CampaignRecord, spec: KernelSpec, pro
     const resumedFrom = previous?.checkpoint.channel_values as Partial<CampaignStateType> | undefined;
     const earlierMs = resumedFrom?.activeMs ?? 0;
     const sessionStart = Date.now();
+    const space = spaceFromSpec(spec);
     const ctx: CampaignContext = {
       campaignId: id,
       store,
       spec,
-      space: spaceFromSpec(spec),
+      space,
       devices,
       coder: options.coder ?? new TemplateCoder(),
       critic: options.critic ?? new RuleCritic(),
       settings: settingsOf(config),
-      priors: loadPriorFiles((config.options?.priorFiles as string[] | undefined) ?? []),
+      priors: loadPriorFiles((config.options?.priorFiles as string[] | undefined) ?? [], space),
       activeMs: () => earlierMs + (Date.now() - sessionStart),
       ...(options.signal ? { signal: options.signal } : {}),
       emit: (event) => options.onEvent?.(event),

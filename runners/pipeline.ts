@@ -65,11 +65,13 @@ async function run(executor: Executor, request: ExecRequest): Promise<Exited> {
   return result;
 }
 
+/** A file the variant never wrote is evidence (null); a read that failed for any other reason is the device's fault. */
 async function readOptional(executor: Executor, path: string): Promise<Buffer | null> {
   try {
     return await executor.readFile(path);
-  } catch {
-    return null;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException)?.code === "ENOENT") return null;
+    throw new InfraFault(`${executor.name}: cannot read ${path}: ${(error as Error)?.message ?? String(error)}`, true);
   }
 }
 

@@ -186,6 +186,7 @@ export interface Executor {
   /** Creates a fresh directory on the target holding `files`; returns its path there. */
   stage(label: string, files: Record<string, string | Buffer>): Promise<string>;
   exec(request: ExecRequest): Promise<ExecResult>;
+  /** Rejects with an error whose `code` is "ENOENT" when the file does not exist (the variant never wrote it). */
   readFile(path: string): Promise<Buffer>;
   remove(path: string): Promise<void>;
   close(): Promise<void>;
