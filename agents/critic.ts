@@ -6,6 +6,7 @@
 
 import type { CampaignContext, DeviceProgress, ResultSummary } from "../graphs/campaign-state.ts";
 import type { EvaluationRecord, StopReason } from "../results/types.ts";
+import { recordedCostMs, ReplayRunner } from "../runners/replay.ts";
 import type { EvalResult, Variant } from "../runners/types.ts";
 import type { Params } from "../specs/schema.ts";
 import { countedEvaluations, storedVariant } from "./history.ts";
@@ -142,10 +143,27 @@ async function decide(ctx: CampaignContext, device: string, incumbent: Incumbent
 
 // ---- stop rules ----
 
+/**
+ * Time spent on a device. A replay device answers at once, so its time is what the recorded runs took
+ * (each configuration once, as the replay runner's clock counts); it is summed from the store rather
+ * than read from the runner so that a resumed campaign keeps the time spent before it stopped.
+ */
+function spentMs(ctx: CampaignContext, device: string): number {
+  const runner = ctx.devices.get(device)?.runner;
+  if (!(runner instanceof ReplayRunner)) return ctx.activeMs();
+  const keys = new Set(ctx.store.evaluations(ctx.campaignId, { device }).filter((e) => e.status !== "infra_error").map((e) => runner.data.space.key(e.params)));
+  let total = 0;
+  for (const key of keys) {
+    const entry = runner.data.entries.get(key);
+    if (entry) total += recordedCostMs(entry);
+  }
+  return total;
+}
+
 function stopReason(ctx: CampaignContext, p: DeviceProgress): StopReason | null {
   const s = ctx.settings;
   if (p.explored >= s.budget) return "budget";
-  if (s.timeBudgetMs !== null && ctx.activeMs() >= s.timeBudgetMs) return "time";
+  if (s.timeBudgetMs !== null && spentMs(ctx, p.device) >= s.timeBudgetMs) return "time";
   const roof = p.incumbent?.roofline;
   if (p.incumbent && roof && roof.floorMs > 0 && p.incumbent.medianMs <= roof.floorMs * (1 + s.rooflineFraction)) return "roofline";
   if (s.stallAfter > 0 && p.incumbent && p.explored - p.lastImprovementAt >= s.stallAfter) return "stalled";

@@ -10,8 +10,8 @@
 
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { resolve } from "node:path";
-import { describeValue, fail } from "../core/errors.ts";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { describeValue, fail, isNightshiftError } from "../core/errors.ts";
 import type { HardwareProfile } from "../hardware-profiles/schema.ts";
 import { loadReplayData } from "../spaces/load.ts";
 import { isRecord, readJsonFile } from "../spaces/read-json.ts";
@@ -28,8 +28,14 @@ const NO_SOURCE = "/* tuning-space spec: answered from recorded data, never comp
 export function isSpaceFile(path: string): boolean {
   const full = resolve(path);
   if (!existsSync(full) || statSync(full).isDirectory() || !/\.json(\.gz)?$/.test(full)) return false;
-  const raw = readJsonFile(full);
-  return isRecord(raw) && isRecord(raw.ConfigurationSpace);
+  try {
+    const raw = readJsonFile(full);
+    return isRecord(raw) && isRecord(raw.ConfigurationSpace);
+  } catch (error) {
+    // Not readable as JSON: the spec loader reports that in its own terms.
+    if (isNightshiftError(error)) return false;
+    throw error;
+  }
 }
 
 /**
@@ -47,7 +53,8 @@ export function loadCampaignSpec(path: string, profiles: readonly HardwareProfil
   }
   const data = profiles.map((p) => {
     const reach = p.reach as Extract<HardwareProfile["reach"], { via: "replay" }>;
-    return loadReplayData(reach.file);
+    // As the replay runner reads it: a profile file's data path is relative to that file.
+    return loadReplayData(isAbsolute(reach.file) || !p.file ? resolve(reach.file) : resolve(dirname(p.file), reach.file));
   });
   return specFromSpaceFile(path, data);
 }

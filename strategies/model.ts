@@ -36,8 +36,6 @@ export interface ModelOptions {
   /** "ei": expected improvement; "lcb": mean minus kappa standard deviations; "mixed": lcb and Thompson-like slots. */
   acquisition: "ei" | "lcb" | "mixed";
   kappa: number;
-  /** Shrink kappa linearly to kappaFloor x kappa as the budget is used up (explore early, exploit late). */
-  kappaFloor: number;
   split: "random" | "best";
   bootstrap: boolean;
   /** Trees averaged by one Thompson-like draw. */
@@ -212,8 +210,6 @@ function chooseByModel(
     }
   };
   const threshold = lo - o.xi;
-  const used = Math.min(1, input.budget.used / Math.max(1, input.budget.total));
-  const kappa = o.kappa * (1 - (1 - o.kappaFloor) * used);
   // Evaluations since the best was last improved: the longer the model has been stuck, the more of each
   // batch goes to uniform random configurations, the only move that is never trapped in a basin.
   let bestValue = Infinity;
@@ -240,7 +236,7 @@ function chooseByModel(
     // spreads a batch over several promising regions and keeps exploring where the trees disagree.
     const exploit = o.acquisition !== "mixed" || slot % 2 === 0;
     if (exploit && o.acquisition === "ei") argmin((c) => -expectedImprovement(mean[c]!, sd[c]!, threshold));
-    else if (exploit) argmin((c) => mean[c]! - kappa * sd[c]!);
+    else if (exploit) argmin((c) => mean[c]! - o.kappa * sd[c]!);
     else {
       const picks = Array.from({ length: o.thompsonTrees }, () => rng.int(nTrees));
       argmin((c) => {

@@ -24,7 +24,6 @@ export const MODEL_DEFAULTS: Omit<ModelOptions, "name"> = {
   population: 20,
   acquisition: "mixed",
   kappa: 2,
-  kappaFloor: 1,
   thompsonTrees: 2,
   split: "best",
   bootstrap: true,

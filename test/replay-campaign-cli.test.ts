@@ -9,6 +9,8 @@ import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadProfile } from "../hardware-profiles/load.ts";
 import { openStore } from "../results/store.ts";
+import { recordedCostMs } from "../runners/replay.ts";
+import { loadReplayData } from "../spaces/load.ts";
 import { loadCampaignSpec } from "../specs/space-spec.ts";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -27,7 +29,7 @@ const nightshift = (...args: string[]) =>
 
 describe("nightshift run on a tuning-space file and recorded data", () => {
   it("tunes pnpoly on the recorded RTX 3090 through the whole graph and reports the result", () => {
-    const run = nightshift("run", PNPOLY_T1, "--device", `replay:${PNPOLY_3090}`, "--budget", "40", "--seed", "5", "--prior", PNPOLY_KTT, "--db", db, "--json");
+    const run = nightshift("run", PNPOLY_T1, "--device", `replay:${PNPOLY_3090}`, "--budget", "40", "--seed", "5", "--db", db, "--json");
     expect(run.status, run.stderr).toBe(0);
     const outcome = JSON.parse(run.stdout.trim());
     expect(outcome).toMatchObject({ evaluations: 40, stopReason: "budget", baseline: { params: { between_method: 1, block_size_x: 32, tile_size: 1, use_method: 1 } } });
@@ -36,9 +38,8 @@ describe("nightshift run on a tuning-space file and recorded data", () => {
     const store = openStore(db, { mustExist: true });
     try {
       const record = store.getCampaign(outcome.campaignId)!;
-      // Resume needs the spec file and the prior files again, by absolute path.
+      // Resume needs the spec file again, by absolute path.
       expect(record.config.specDir).toBe(resolve(PNPOLY_T1));
-      expect(record.config.options?.priorFiles).toEqual([resolve(PNPOLY_KTT)]);
       // The campaign's seed reaches the replay runner (its noisy draws use it).
       const evaluations = store.evaluations(outcome.campaignId);
       expect(evaluations.length).toBeGreaterThanOrEqual(40);
@@ -62,10 +63,33 @@ describe("nightshift run on a tuning-space file and recorded data", () => {
     expect(JSON.parse(readFileSync(join(out, "cn_pnpoly_dispatch.json"), "utf8")).excluded).toEqual({ "replay-RTX_3090": "replayed data: never verified by nightshift" });
   });
 
+  it("spends a time budget on a replay device in recorded run time, not in the milliseconds the replay takes", () => {
+    const run = nightshift("run", PNPOLY_T1, "--device", `replay:${PNPOLY_3090}`, "--budget", "40", "--time-budget", "5", "--db", db, "--json");
+    expect(run.status, run.stderr).toBe(0);
+    const outcome = JSON.parse(run.stdout.trim());
+    expect(outcome.stopReason).toBe("time");
+    expect(outcome.evaluations).toBeLessThan(40);
+    const data = loadReplayData(PNPOLY_3090);
+    const store = openStore(db, { mustExist: true });
+    const configs = new Set(store.evaluations(outcome.campaignId).map((e) => data.space.key(e.params)));
+    store.close();
+    const recordedMs = [...configs].reduce((sum, key) => sum + recordedCostMs(data.entries.get(key)!), 0);
+    expect(recordedMs).toBeGreaterThanOrEqual(5000);
+  });
+
   it("refuses a tuning-space file on a device that would have to build the kernel", () => {
     const run = nightshift("run", PNPOLY_T1, "--device", "local", "--budget", "3", "--db", db);
     expect(run.status).toBe(2);
     expect(run.stderr).toContain("a tuning-space file has no kernel source, so it expected replay devices only (--device replay:<file>), received local (local) [USAGE]");
+  });
+
+  it("refuses --prior data whose parameters are not the spec's, before anything is recorded", () => {
+    // The KTT pnpoly output names its parameters in upper case and adds VERTICES: another version of the kernel.
+    const run = nightshift("run", PNPOLY_T1, "--device", `replay:${PNPOLY_3090}`, "--prior", PNPOLY_KTT, "--budget", "3", "--db", join(dir, "refused.db"));
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(`--prior ${resolve(PNPOLY_KTT)}: expected tuning data with the spec's parameters {between_method, block_size_x, tile_size, use_method}, received {VERTICES, BLOCK_SIZE_X`);
+    expect(run.stderr.trim().split("\n").filter((l) => !l.startsWith("{"))).toHaveLength(1);
+    expect(existsSync(join(dir, "refused.db"))).toBe(false);
   });
 
   it("keeps T1 parameters the data never varies as constants and narrows the rest to the recorded values", async () => {

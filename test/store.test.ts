@@ -95,16 +95,17 @@ describe("openStore", () => {
     const store = openStore(path);
     const campaign = store.createCampaign(configFor(spec, ["cpu-a"]), []);
     store.close();
-    // Turn it back into a version-1 database: the incumbents table did not exist then.
+    // Turn it back into a version-1 database: the incumbents and variant_ideas tables did not exist then.
     const raw = new Database(path);
-    raw.exec("DROP TABLE incumbents; DELETE FROM schema_version WHERE version > 1");
+    raw.exec("DROP TABLE incumbents; DROP TABLE variant_ideas; DELETE FROM schema_version WHERE version > 1");
     raw.close();
     const upgraded = openStore(path);
     expect(upgraded.getCampaign(campaign.id)).not.toBeNull();
     expect(upgraded.incumbents(campaign.id)).toEqual([]);
+    expect(upgraded.variantIdea("0123456789abcdef")).toBeNull();
     upgraded.close();
     const check = new Database(path, { readonly: true });
-    expect(check.prepare("SELECT version FROM schema_version ORDER BY version").all()).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(check.prepare("SELECT version FROM schema_version ORDER BY version").all()).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
     check.close();
   });
 
@@ -168,6 +169,17 @@ describe("openStore", () => {
     store.appendEvaluation(campaign.id, v, okResult(v, "d", [1.1, 1, 1]), "confirm");
     expect(store.getVariant(v.hash)!.params).toEqual({ UNROLL: 1, BLOCK: 32 });
     expect(store.evaluations(campaign.id, { purpose: "confirm" })).toHaveLength(1);
+    store.close();
+  });
+
+  it("keeps the first idea recorded for a variant and refuses one for a variant it does not hold", () => {
+    const store = openStore(join(dir, "ideas.db"));
+    const v = variantOf(spec, { BLOCK: 64 });
+    store.putVariant(v);
+    store.putVariantIdea(v.hash, "tile the loop");
+    store.putVariantIdea(v.hash, "something else");
+    expect(store.variantIdea(v.hash)).toBe("tile the loop");
+    expect(() => store.putVariantIdea("ffffffffffffffff", "orphan")).toThrow(/could not record a variant's idea .*FOREIGN KEY/);
     store.close();
   });
 
