@@ -12,6 +12,7 @@ interface Options {
   spaces: string[];
   strategies?: string;
   repeats: string;
+  firstSeed: string;
   budget: string;
   batch: string;
   traces?: string;
@@ -32,7 +33,8 @@ export function registerBenchStrategies(program: Command): void {
     .description("Score search strategies by replaying brute-forced tuning spaces (Kernel Tuner cache, KTT or T4 files).")
     .requiredOption("--spaces <files...>", "measured space files")
     .option("--strategies <names>", `comma-separated strategy names (default: random and ${DEFAULT_STRATEGY})`)
-    .option("--repeats <n>", "seeds per space and strategy (0..n-1)", "10")
+    .option("--repeats <n>", "seeds per space and strategy (first-seed .. first-seed + n - 1)", "10")
+    .option("--first-seed <n>", "first seed", "0")
     .option("--budget <auto|n>", "evaluations per run: auto = ceil(1.1 x N95) clamped to [20, 2000]", "auto")
     .option("--batch <n>", "configurations proposed per round", "8")
     .option("--traces <file>", "write one JSON line per run: space, strategy, seed, budget, trace")
@@ -44,6 +46,8 @@ export function registerBenchStrategies(program: Command): void {
       const names = (o.strategies ?? `random,${DEFAULT_STRATEGY}`).split(",").map((s) => s.trim()).filter(Boolean);
       for (const name of names) getStrategy(name);
       const repeats = positiveInt(o.repeats, "--repeats");
+      const firstSeed = Number(o.firstSeed);
+      if (!Number.isInteger(firstSeed) || firstSeed < 0) fail("USAGE", expectedReceived("--first-seed", "a non-negative integer", o.firstSeed));
       const batch = positiveInt(o.batch, "--batch");
       const budget = o.budget === "auto" ? "auto" : positiveInt(o.budget, "--budget");
       const workers = o.workers ? positiveInt(o.workers, "--workers") : availableParallelism();
@@ -52,7 +56,7 @@ export function registerBenchStrategies(program: Command): void {
       for (const space of o.spaces) {
         for (const strategy of names) {
           for (const transfer of transferable.has(space) ? [false, true] : [false]) {
-            for (let seed = 0; seed < repeats; seed++) jobs.push({ space, strategy, seed, transfer, budget, batch, files: o.spaces });
+            for (let seed = firstSeed; seed < firstSeed + repeats; seed++) jobs.push({ space, strategy, seed, transfer, budget, batch, files: o.spaces });
           }
         }
       }

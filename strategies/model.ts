@@ -1,7 +1,8 @@
-// Model-based search: an extra-trees surrogate fitted on the measured history (log time; failures as a
-// penalty just above the worst time seen, so the model learns to steer away from regions that fail),
-// choosing each batch by expected improvement over a candidate pool of random unvisited configurations
-// plus the one-parameter neighbours of the best ones found so far.
+// Model-based search: a tree-ensemble surrogate fitted on the measured history (log time; failures as a
+// penalty above the worst time seen, so the model learns to steer away from regions that fail), choosing
+// each batch from a candidate pool (random unvisited configurations, the one-parameter neighbours of the
+// best ones, optionally children bred from the best, and with transfer the other devices' favourites) by a
+// mix of lower confidence bound, Thompson-like draws and random slots. docs/strategies.md explains why.
 
 import type { Params } from "../specs/schema.ts";
 import { sampleUnvisited } from "./random.ts";
@@ -145,8 +146,8 @@ function chooseByModel(
     .filter((i) => input.history[i]!.value !== null && rows[i]! >= 0)
     .sort((a, b) => input.history[a]!.value! - input.history[b]!.value!);
   for (const h of order.slice(0, o.neighbourhoodOf)) for (const r of neighbourRows(input.space, index, rows[h]!)) if (!visited[r]) pool.add(r);
-  // Candidates that are not neighbours or children: the uniform random share the random slots draw from.
-  const pool2 = new Set(pool);
+  // Random slots draw from the candidates that are not neighbours of the best (those are the model's to pick).
+  const neighbours = new Set(pool);
   const free = index.configs.length - input.history.length;
   if (free <= o.randomCandidates * 2) {
     for (let r = 0; r < index.configs.length; r++) if (!visited[r]) pool.add(r);
@@ -224,9 +225,9 @@ function chooseByModel(
   const epsilon = Math.min(o.randomMax, o.randomShare + (o.randomMax - o.randomShare) * stagnation);
   for (let slot = 0; slot < input.count && out.length < candidates.length; slot++) {
     if (rng.next() < epsilon) {
-      const free = candidates.map((_, c) => c).filter((c) => !taken[c] && !pool2.has(candidates[c]!));
-      if (free.length > 0) {
-        const c = free[rng.int(free.length)]!;
+      const spare = candidates.map((_, c) => c).filter((c) => !taken[c] && !neighbours.has(candidates[c]!));
+      if (spare.length > 0) {
+        const c = spare[rng.int(spare.length)]!;
         taken[c] = 1;
         out.push(candidates[c]!);
         continue;

@@ -41,6 +41,8 @@ const STRATEGIES: readonly Strategy[] = [
 
 export const STRATEGY_NAMES: readonly string[] = STRATEGIES.map((s) => s.name);
 
+// "trees" and "hybrid" tie over 20 seeds on the development spaces (docs/strategies.md); "hybrid" screens a
+// wider candidate pool, which is the safer bet on spaces larger than these.
 export const DEFAULT_STRATEGY = "hybrid";
 
 export function getStrategy(name: string): Strategy {

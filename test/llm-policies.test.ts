@@ -127,11 +127,11 @@ function planInput(over: Partial<PlanInput> = {}): PlanInput {
       medianMs: 1.5,
       ci95Ms: [1.45, 1.56],
       compile: { objectBytes: 912 },
-      roofline: { bytes: 8 << 20, flops: 1 << 20, achievedGBs: 5.6, achievedGflops: 0.7, bandwidthFraction: 0.0012, computeFraction: 0.00001, floorMs: 0.0017 },
+      roofline: { bytes: 1 << 30, flops: 1 << 26, achievedGBs: 715.8, achievedGflops: 44.7, bandwidthFraction: 0.149, computeFraction: 0.00067, floorMs: 0.224 },
     },
     baselineMs: 2.0,
     ledger: [{ status: "compile_error", pattern: { UNROLL: 8 }, message: "error: unroll 8 overflows the block", variantHash: "bad0001", device: "h200", occurrences: 2 }],
-    diagnosis: "memory-bound: 0.1% of peak bandwidth",
+    diagnosis: "memory-bound: 15% of peak bandwidth",
     count: 3,
     seed: 7,
     budget: { total: 20, used: 3 },
@@ -204,7 +204,7 @@ describe("model planner", () => {
     expect(prompt).toContain("UNROLL * BLOCK <= 512");
     expect(prompt).toContain("compile_error x2: pattern {UNROLL=8}");
     expect(prompt).toContain("1.500 ms  UNROLL=2, BLOCK=64");
-    expect(prompt).toContain("memory-bound: 0.1% of peak bandwidth");
+    expect(prompt).toContain("memory-bound: 15% of peak bandwidth");
     expect(prompt).toContain("NVIDIA H200");
 
     expect(sink.calls).toEqual([
