@@ -1,9 +1,14 @@
-// One pino logger. JSON lines on stderr (stdout is reserved for command output such as --json);
-// secrets are redacted.
+// One pino logger on stderr (stdout is reserved for command output such as --json): readable lines on a
+// terminal, JSON lines otherwise, so a daemon's log can be parsed. Secrets are redacted.
 
 import pino from "pino";
+import pretty from "pino-pretty";
 
 const REDACT = ["passphrase", "privateKey", "password", "token", "apiKey", "*.passphrase", "*.privateKey", "*.password", "*.token", "*.apiKey"];
+
+const destination = process.stderr.isTTY
+  ? pretty({ destination: 2, sync: true, colorize: true, ignore: "pid,hostname", translateTime: "HH:MM:ss" })
+  : pino.destination(2);
 
 export const log = pino(
   {
@@ -11,7 +16,7 @@ export const log = pino(
     redact: { paths: REDACT, censor: "[redacted]" },
     base: undefined,
   },
-  pino.destination(2),
+  destination,
 );
 
 export type Logger = typeof log;
