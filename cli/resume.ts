@@ -7,8 +7,7 @@ import type { ModelOptions } from "../llm/config.ts";
 import { defaultDbPath, openStore } from "../results/store.ts";
 import { campaignPolicies } from "./policies.ts";
 import { DEFAULT_STRATEGY } from "../strategies/registry.ts";
-import { createProgress } from "./progress.ts";
-import { interruptible, printOutcome } from "./run.ts";
+import { runFromCli } from "./run.ts";
 
 export function registerResume(program: Command): void {
   program
@@ -22,17 +21,7 @@ export function registerResume(program: Command): void {
       const store = openStore(flags.db ?? defaultDbPath(), { mustExist: true });
       const config = store.getCampaign(id)?.config;
       store.close();
-      const { llm, parts } = campaignPolicies((config?.options?.modelOptions as ModelOptions | undefined) ?? {}, config?.strategy ?? DEFAULT_STRATEGY);
-      const progress = createProgress();
-      const controller = interruptible();
-      try {
-        const outcome = await resumeCampaign(id, { ...(flags.db ? { dbPath: flags.db } : {}), ...parts, onEvent: progress.onEvent, signal: controller.signal });
-        progress.finish();
-        printOutcome(outcome, flags.json === true);
-        if (controller.signal.aborted) process.exitCode = 130;
-      } finally {
-        progress.finish();
-        await llm.flush();
-      }
+      const policies = campaignPolicies((config?.options?.modelOptions as ModelOptions | undefined) ?? {}, config?.strategy ?? DEFAULT_STRATEGY);
+      await runFromCli(policies, flags, (options) => resumeCampaign(id, options));
     });
 }

@@ -2,10 +2,10 @@
 
 import type { Command } from "commander";
 import { fail } from "../core/errors.ts";
-import { DEFAULT_BUDGET, startCampaign, type CampaignOutcome } from "../graphs/run-campaign.ts";
+import { DEFAULT_BUDGET, startCampaign, type CampaignOptions, type CampaignOutcome } from "../graphs/run-campaign.ts";
 import { addModelOptions, type ModelOptions } from "../llm/config.ts";
 import { DEFAULT_STRATEGY } from "../strategies/registry.ts";
-import { campaignPolicies, modelOptionsOf } from "./policies.ts";
+import { campaignPolicies, modelOptionsOf, type CampaignPolicies } from "./policies.ts";
 import { createProgress } from "./progress.ts";
 
 export function integerOption(value: string | undefined, option: string, min = 1): number | undefined {
@@ -57,6 +57,29 @@ export function interruptible(): AbortController {
   return controller;
 }
 
+/**
+ * Drives one campaign from the command line: live progress, Ctrl-C to stop it resumably, the outcome
+ * printed, and the model accounting flushed however it ends. `run` and `resume` share it so that a
+ * resumed campaign behaves exactly like a fresh one.
+ */
+export async function runFromCli(
+  policies: CampaignPolicies,
+  flags: { db?: string; json?: boolean },
+  campaign: (options: CampaignOptions) => Promise<CampaignOutcome>,
+): Promise<void> {
+  const progress = createProgress();
+  const controller = interruptible();
+  try {
+    const outcome = await campaign({ ...(flags.db ? { dbPath: flags.db } : {}), ...policies.parts, onEvent: progress.onEvent, signal: controller.signal });
+    progress.finish();
+    printOutcome(outcome, flags.json === true);
+    if (controller.signal.aborted) process.exitCode = 130;
+  } finally {
+    progress.finish();
+    await policies.llm.flush();
+  }
+}
+
 interface RunFlags extends ModelOptions {
   prior?: string[];
   device: string;
@@ -86,12 +109,10 @@ export function registerRun(program: Command): void {
     .option("--stall-after <n>", "stop a device after this many evaluations without an accepted improvement")
     .option("--prior <files...>", "tuning data of the same kernel on other devices (Kernel Tuner cache, KTT or T4 files) to start from");
   addModelOptions(command).action(async (specDir: string, flags: RunFlags) => {
-    const progress = createProgress();
-    const controller = interruptible();
     const modelOptions = modelOptionsOf(flags);
-    const { llm, parts } = campaignPolicies(modelOptions, flags.strategy);
-    try {
-      const outcome = await startCampaign(
+    const policies = campaignPolicies(modelOptions, flags.strategy);
+    await runFromCli(policies, flags, (options) =>
+      startCampaign(
         {
           specDir,
           devices: flags.device.split(",").map((d) => d.trim()).filter(Boolean),
@@ -102,16 +123,10 @@ export function registerRun(program: Command): void {
           batchSize: integerOption(flags.batch, "--batch"),
           ...(flags.stallAfter !== undefined ? { tuning: { stallAfter: integerOption(flags.stallAfter, "--stall-after")! } } : {}),
           ...(flags.prior ? { priorFiles: flags.prior } : {}),
-          ...(llm.usesModels ? { models: llm.models, modelOptions: { ...modelOptions } } : {}),
+          ...(policies.llm.usesModels ? { models: policies.llm.models, modelOptions: { ...modelOptions } } : {}),
         },
-        { ...(flags.db ? { dbPath: flags.db } : {}), ...parts, onEvent: progress.onEvent, signal: controller.signal },
-      );
-      progress.finish();
-      printOutcome(outcome, flags.json === true);
-      if (controller.signal.aborted) process.exitCode = 130;
-    } finally {
-      progress.finish();
-      await llm.flush();
-    }
+        options,
+      ),
+    );
   });
 }

@@ -8,7 +8,7 @@
 import PQueue from "p-queue";
 import { fail } from "../core/errors.ts";
 import { log } from "../core/log.ts";
-import type { HardwareProfile } from "../hardware-profiles/schema.ts";
+import type { HardwareProfile, Reach } from "../hardware-profiles/schema.ts";
 import { buildVariant, discardBuild, measureVariant } from "./pipeline.ts";
 import type { EvalResult, ExecRequest, ExecResult, Executor, Runner, RunOptions, Variant } from "./types.ts";
 import { isKernelFault } from "./types.ts";
@@ -80,6 +80,12 @@ function watchFaults(executor: Executor): { executor: Executor; faults: string[]
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The profile's reach when it is the kind the runner drives; a profile reached another way is a configuration error. */
+export function reachOf<V extends Reach["via"]>(profile: HardwareProfile, via: V): Extract<Reach, { via: V }> {
+  if (profile.reach.via !== via) fail("PROFILE_INVALID", `profile ${profile.name}: expected reach.via ${JSON.stringify(via)}, received ${JSON.stringify(profile.reach.via)}`);
+  return profile.reach as Extract<Reach, { via: V }>;
+}
 
 export class DeviceLane implements Runner {
   readonly device: HardwareProfile;

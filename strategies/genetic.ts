@@ -11,7 +11,7 @@ import type { ProposeInput, Strategy } from "./types.ts";
 export interface GeneticOptions {
   name: string;
   population: number;
-  /** Probability that a gene mutates. Scaled by 1/d so on average this many genes mutate per child. */
+  /** Expected number of genes mutated per child (each mutates with probability mutationsPerChild / d). */
   mutationsPerChild: number;
   /** Probability a mutation jumps to any value instead of a neighbouring one. */
   jumpProbability: number;

@@ -1,9 +1,10 @@
-import { describe, expect, it, beforeAll } from "vitest";
+import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { nvccPath } from "../harness/cuda/build.ts";
+import { tempDir } from "./support/procs.ts";
+import { tinySpec } from "./support/remote-device.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const NVCC = nvccPath();
@@ -16,11 +17,6 @@ function nightshift(args: string[]) {
 }
 
 describe("nightshift measure --compile-only", () => {
-  let scratch: string;
-  beforeAll(() => {
-    scratch = mkdtempSync(join(tmpdir(), "ns-compile-only-"));
-  });
-
   it.skipIf(!haveNvcc)("prints ptxas stats and theoretical occupancy with its limiting factor for a CUDA variant, without a GPU", () => {
     const r = nightshift(["measure", "examples/sgemm-cuda", "--device", "h200", "--compile-only", "--json", "--params", "BM=128,BN=128,BK=16,TM=8,TN=8,VEC=4,PAD=1"]);
     expect(r.code, r.stderr).toBe(0);
@@ -37,7 +33,7 @@ describe("nightshift measure --compile-only", () => {
   });
 
   it.skipIf(!haveNvcc)("reports a CUDA compile error as a result with the compiler's message, exit 1", () => {
-    const bad = join(scratch, "bad.cu");
+    const bad = join(tempDir("ns-compile-only-"), "bad.cu");
     writeFileSync(bad, `extern "C" __global__ void transpose(const float* in, float* out, int R, int C) { out[0] = undefined_name; }\n`);
     const r = nightshift(["measure", "examples/transpose-cuda", "--device", "h200", "--compile-only", "--json", "--source", bad]);
     expect(r.code).toBe(1);
@@ -47,30 +43,7 @@ describe("nightshift measure --compile-only", () => {
   });
 
   it("builds a C variant with gcc and reports its object size", () => {
-    const dir = join(scratch, "scale");
-    spawnSync("mkdir", ["-p", dir]);
-    writeFileSync(join(dir, "scale.c"), "void scale(const float* x, float* y, int n) { for (int i = 0; i < n; i++) y[i] = 2.0f * x[i]; }\n");
-    writeFileSync(join(dir, "reference.c"), "void scale_ref(const float* x, float* y, int n) { for (int i = 0; i < n; i++) y[i] = 2.0f * x[i]; }\n");
-    writeFileSync(
-      join(dir, "kernel.json"),
-      JSON.stringify({
-        name: "scale",
-        language: "c",
-        source: "scale.c",
-        kernel: "scale",
-        arguments: [
-          { name: "x", kind: "buffer", dtype: "float32", length: "N", intent: "in" },
-          { name: "y", kind: "buffer", dtype: "float32", length: "N", intent: "out" },
-          { name: "n", kind: "scalar", dtype: "int32", value: "N" },
-        ],
-        problem: { tune: { N: 1024 } },
-        parameters: { U: [1] },
-        baseline: { U: 1 },
-        reference: { source: "reference.c", function: "scale_ref" },
-        bytes: "8 * N",
-        flops: "N",
-      }),
-    );
+    const { dir } = tinySpec({ n: 1024 });
     const r = nightshift(["measure", dir, "--device", "local", "--compile-only", "--json"]);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);

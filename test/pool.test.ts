@@ -1,23 +1,16 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DeviceLane, DevicePool } from "../runners/pool.ts";
 import { SshExecutor } from "../runners/ssh-executor.ts";
 import { SshRunner } from "../runners/ssh.ts";
 import { makeVariant } from "../harness/variant.ts";
 import { isNightshiftError } from "../core/errors.ts";
 import type { ExecRequest, Executor } from "../runners/types.ts";
-import { haveSshd, sshdSkipReason, startSshd, type SshdFixture } from "./support/sshd.ts";
+import { haveSshd, sshdSkipReason } from "./support/sshd.ts";
+import { sshdPerTest } from "./support/sshd-per-test.ts";
 import { sshProfile, tinySpec } from "./support/remote-device.ts";
 import { freePort } from "./support/procs.ts";
 
-const fixtures: SshdFixture[] = [];
-afterEach(async () => {
-  for (const f of fixtures.splice(0)) await f.stop().catch(() => {});
-});
-async function sshd(): Promise<SshdFixture> {
-  const s = await startSshd();
-  fixtures.push(s);
-  return s;
-}
+const { sshd } = sshdPerTest();
 
 interface Span { kind: "build" | "timing"; start: number; end: number }
 

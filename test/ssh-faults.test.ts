@@ -5,11 +5,12 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SshRunner } from "../runners/ssh.ts";
 import type { HardwareProfile } from "../hardware-profiles/schema.ts";
 import { isKernelFault } from "../runners/types.ts";
-import { haveSshd, sshdSkipReason, startSshd, type SshdFixture } from "./support/sshd.ts";
+import { haveSshd, sshdSkipReason, type SshdFixture } from "./support/sshd.ts";
+import { sshdPerTest } from "./support/sshd-per-test.ts";
 import { sshProfile, tinySpec } from "./support/remote-device.ts";
 import { runCampaign, type CampaignRun } from "./support/campaign.ts";
 import { processesMatching, waitFor } from "./support/procs.ts";
@@ -38,16 +39,7 @@ async function expectNothingLeftRunning(sshd: SshdFixture): Promise<void> {
   await waitFor(() => processesMatching(sshd.workDir).length === 0, 15_000, `no process under ${sshd.workDir}`);
 }
 
-const fixtures: Array<{ stop(): Promise<void> }> = [];
-afterEach(async () => {
-  for (const f of fixtures.splice(0)) await f.stop().catch(() => {});
-});
-
-async function sshd(): Promise<SshdFixture> {
-  const s = await startSshd();
-  fixtures.push(s);
-  return s;
-}
+const { sshd, stopAfterTest } = sshdPerTest();
 
 describe.skipIf(!haveSshd)(`campaigns through faults on a real sshd${sshdSkipReason ? ` (skipped: ${sshdSkipReason})` : ""}`, () => {
   it("finishes the budget exactly when sshd is killed in the middle of a batch and restarted", async () => {
@@ -82,7 +74,7 @@ describe.skipIf(!haveSshd)(`campaigns through faults on a real sshd${sshdSkipRea
   it("finishes the budget exactly when the connection is cut in the middle of an SFTP upload", async () => {
     const host = await sshd();
     const proxy: TcpProxy = await startProxy(host.port);
-    fixtures.push({ stop: () => proxy.close() });
+    stopAfterTest(() => proxy.close());
     // The kernel source is ~600 KB, so the cut after 200 KB from the client lands inside its upload.
     proxy.cutAfterUpstreamBytes(200_000);
     const profile = sshProfile(host, "cut-upload", { port: proxy.port });
@@ -158,7 +150,7 @@ describe.skipIf(!haveSshd)(`campaigns through faults on a real sshd${sshdSkipRea
     const sockets: Socket[] = [];
     const silent = createServer((s) => sockets.push(s));
     await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
-    fixtures.push({ stop: async () => { for (const s of sockets) s.destroy(); await new Promise((r) => silent.close(r)); } });
+    stopAfterTest(async () => { for (const s of sockets) s.destroy(); await new Promise((r) => silent.close(r)); });
     const port = (silent.address() as { port: number }).port;
     const runners: SshRunner[] = [];
     const run = await runCampaign({

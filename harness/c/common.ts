@@ -1,6 +1,8 @@
 // C shared by the generated harness and the generated compare program: the portable random generator,
 // the input distributions, poisoning, the case tables and file helpers. Both programs are built with the
 // same fixed flags (never the variant's), so they regenerate bit-identical inputs from the same seed.
+// Also the pieces the C harness and the CUDA harness generate alike, so a fix to one reaches both: the
+// kernel's parameter and argument lists, and the host helpers around each call.
 
 import { fail } from "../../core/errors.ts";
 import type { Dtype } from "../../specs/schema.ts";
@@ -45,8 +47,12 @@ static const double ns_case_scalar[NS_NCASES][${ns}] = {
 `;
 }
 
-/** The prototype and a call through void pointers and the case's scalar row, for the kernel or the reference. */
-export function callFunction(plan: HarnessPlan, functionName: string, wrapperName: string): string {
+/**
+ * The function's parameter list in the spec's call order, and the matching arguments cast from the
+ * harness's `void** bufs` and `const double* scalars`: the kernel must be declared and called exactly as
+ * the spec says, whichever harness calls it.
+ */
+export function callLists(plan: HarnessPlan): { params: string; args: string } {
   const params: string[] = [];
   const args: string[] = [];
   for (const slot of plan.callOrder) {
@@ -62,10 +68,73 @@ export function callFunction(plan: HarnessPlan, functionName: string, wrapperNam
       args.push(`(${ctype})scalars[${slot.index}]`);
     }
   }
-  return `void ${functionName}(${params.join(", ")});
+  return { params: params.join(", "), args: args.join(", ") };
+}
+
+/** The prototype and a call through void pointers and the case's scalar row, for the kernel or the reference. */
+export function callFunction(plan: HarnessPlan, functionName: string, wrapperName: string): string {
+  const { params, args } = callLists(plan);
+  return `void ${functionName}(${params});
 static void ${wrapperName}(void** bufs, const double* scalars) {
   (void)scalars;
-  ${functionName}(${args.join(", ")});
+  ${functionName}(${args});
+}
+`;
+}
+
+/** A monotonic clock in milliseconds; plain C that also compiles as CUDA C++. */
+export function monotonicClockC(name: string): string {
+  return `static double ${name}(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec * 1e3 + (double)t.tv_nsec * 1e-6;
+}`;
+}
+
+/** What a harness adds to the early-stop report after the stop itself: JSON with printf conversions, and their C arguments. */
+export interface StopReportExtra {
+  format: string;
+  args: string[];
+}
+
+/**
+ * The host helpers both harnesses wrap each kernel call in: progress lines (ns_step), the thread count
+ * (ns_threads), the clock (ns_now_ms) and the early stop that writes an incomplete report (ns_stop).
+ * Expects NS_REPORT_FILE and whatever `stopExtra` names to be declared before it.
+ */
+export function hostHelpersC(stopExtra: StopReportExtra = { format: "", args: [] }): string {
+  const stopArgs = ["reason", "where", "k", "call", "before", "after", ...stopExtra.args].join(", ");
+  return String.raw`static FILE* ns_progress;
+
+static void ns_step(const char* fmt, ...) {
+  va_list args;
+  va_start(args, fmt);
+  vfprintf(ns_progress, fmt, args);
+  va_end(args);
+  fputc('\n', ns_progress);
+  fflush(ns_progress);
+}
+
+static int ns_threads(void) {
+  DIR* d = opendir("/proc/self/task");
+  if (!d) return -1;
+  int n = 0;
+  struct dirent* e;
+  while ((e = readdir(d)) != NULL) if (e->d_name[0] != '.') n++;
+  closedir(d);
+  return n;
+}
+
+${monotonicClockC("ns_now_ms")}
+
+/** Ends the run early with a report naming the check that failed; the dumps so far are not trusted. */
+static void ns_stop(const char* reason, const char* where, int k, int call, int before, int after) {
+  FILE* f = fopen(NS_REPORT_FILE, "w");
+  if (!f) ns_die("cannot create", NS_REPORT_FILE);
+  fprintf(f, "{\"complete\":false,\"stop\":{\"reason\":\"%s\",\"where\":\"%s\",\"case\":%d,\"call\":%d,\"threadsBefore\":%d,\"threadsAfter\":%d}${stopExtra.format}}\n",
+          ${stopArgs});
+  fclose(f);
+  exit(0);
 }
 `;
 }

@@ -5,7 +5,7 @@
 // the variant prints is read.
 
 import { FILES, type HarnessPlan } from "../plan.ts";
-import { callFunction, commonC } from "./common.ts";
+import { callFunction, commonC, hostHelpersC } from "./common.ts";
 
 export function generateHarness(plan: HarnessPlan): string {
   return `${commonC(plan)}
@@ -21,46 +21,11 @@ ${HARNESS_MAIN}`;
 }
 
 const HARNESS_MAIN = String.raw`
-static FILE* ns_progress;
 static int ns_calls_made = 0;
 static unsigned char* ns_flush_buf;
 static volatile unsigned ns_sink;
 
-static void ns_step(const char* fmt, ...) {
-  va_list args;
-  va_start(args, fmt);
-  vfprintf(ns_progress, fmt, args);
-  va_end(args);
-  fputc('\n', ns_progress);
-  fflush(ns_progress);
-}
-
-static int ns_threads(void) {
-  DIR* d = opendir("/proc/self/task");
-  if (!d) return -1;
-  int n = 0;
-  struct dirent* e;
-  while ((e = readdir(d)) != NULL) if (e->d_name[0] != '.') n++;
-  closedir(d);
-  return n;
-}
-
-static double ns_now_ms(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec * 1e3 + (double)t.tv_nsec * 1e-6;
-}
-
-/** Ends the run early with a report naming the check that failed; the dumps so far are not trusted. */
-static void ns_stop(const char* reason, const char* where, int k, int call, int before, int after) {
-  FILE* f = fopen(NS_REPORT_FILE, "w");
-  if (!f) ns_die("cannot create", NS_REPORT_FILE);
-  fprintf(f, "{\"complete\":false,\"stop\":{\"reason\":\"%s\",\"where\":\"%s\",\"case\":%d,\"call\":%d,\"threadsBefore\":%d,\"threadsAfter\":%d}}\n",
-          reason, where, k, call, before, after);
-  fclose(f);
-  exit(0);
-}
-
+${hostHelpersC()}
 /** Calls the kernel once; the clock brackets only the call, thread counts and guard checks sit outside it. */
 static double ns_checked_call(void** bufs, int k, int call, const char* where) {
   int before = ns_threads();

@@ -19,14 +19,7 @@ import { CUDA_FILES, cudaBuildCommands, requireGpu } from "./build.ts";
 import { evaluateLaunch, launchProblem, threadsPerBlock, type LaunchGeometry } from "./launch.ts";
 import { checkCudaSymbols } from "./symbols.ts";
 
-export interface CompileOnlySummary {
-  registersPerThread?: number;
-  sharedMemoryBytes?: number;
-  spillStoreBytes?: number;
-  spillLoadBytes?: number;
-  stackFrameBytes?: number;
-  barriers?: number;
-  objectBytes?: number;
+export interface CompileOnlySummary extends CompileStats {
   theoreticalOccupancy?: number;
   occupancyLimitedBy?: string;
   activeBlocksPerSM?: number;

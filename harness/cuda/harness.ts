@@ -8,9 +8,8 @@
 //                  synchronise before the end event, and an L2 flush kernel between repetitions.
 // The variant supplies only the kernel; the layer declares it extern "C" and launches it itself.
 
-import { DTYPE_C } from "../../specs/schema.ts";
 import { FILES } from "../plan.ts";
-import { commonC } from "../c/common.ts";
+import { callLists, commonC, hostHelpersC, monotonicClockC, type StopReportExtra } from "../c/common.ts";
 import { CUDA_FILES } from "./build.ts";
 import type { CudaHarnessPlan } from "./plan.ts";
 
@@ -55,6 +54,12 @@ static const char* const NS_SANITIZE_FLAG = ${JSON.stringify(SANITIZE_FLAG)};
 ${HOST_MAIN}`;
 }
 
+/** A stopped CUDA run still reports the device, the kernel's attributes and how many launches it made. */
+const STOP_REPORT_EXTRA: StopReportExtra = {
+  format: String.raw`,\"device\":%s,\"kernel\":%s,\"launches\":%d`,
+  args: ["ns_device_json", "ns_kernel_json", "ns_dev_launches()"],
+};
+
 const HOST_MAIN = String.raw`
 /* The device layer (cuda_layer.cu). Every function checks its CUDA calls and exits on failure. */
 int ns_cuda_init(char* device_json, size_t n, char* why, size_t why_n);
@@ -71,43 +76,12 @@ double ns_dev_timed_launch(void** bufs, const double* scalars, int k, double* wa
 void ns_dev_flush_l2(int r, size_t bytes);
 int ns_dev_launches(void);
 
-static FILE* ns_progress;
 static int ns_guards = 1;
 static int ns_calls_made = 0;
 static char ns_device_json[1024] = "null";
 static char ns_kernel_json[1024] = "null";
 
-static void ns_step(const char* fmt, int a, int b) {
-  fprintf(ns_progress, fmt, a, b);
-  fputc('\n', ns_progress);
-  fflush(ns_progress);
-}
-
-static int ns_threads(void) {
-  DIR* d = opendir("/proc/self/task");
-  if (!d) return -1;
-  int n = 0;
-  struct dirent* e;
-  while ((e = readdir(d)) != NULL) if (e->d_name[0] != '.') n++;
-  closedir(d);
-  return n;
-}
-
-static double ns_now_ms(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec * 1e3 + (double)t.tv_nsec * 1e-6;
-}
-
-static void ns_stop(const char* reason, const char* where, int k, int call, int before, int after) {
-  FILE* f = fopen(NS_REPORT_FILE, "w");
-  if (!f) ns_die("cannot create", NS_REPORT_FILE);
-  fprintf(f, "{\"complete\":false,\"stop\":{\"reason\":\"%s\",\"where\":\"%s\",\"case\":%d,\"call\":%d,\"threadsBefore\":%d,\"threadsAfter\":%d},\"device\":%s,\"kernel\":%s,\"launches\":%d}\n",
-          reason, where, k, call, before, after, ns_device_json, ns_kernel_json, ns_dev_launches());
-  fclose(f);
-  exit(0);
-}
-
+${hostHelpersC(STOP_REPORT_EXTRA)}
 static void ns_no_device(const char* why) {
   FILE* f = fopen(NS_REPORT_FILE, "w");
   if (f) {
@@ -316,25 +290,11 @@ int main(int argc, char** argv) {
 `;
 
 function layerSource(plan: CudaHarnessPlan): string {
-  const params: string[] = [];
-  const args: string[] = [];
-  for (const slot of plan.callOrder) {
-    if (slot.kind === "buffer") {
-      const b = plan.buffers[slot.index]!;
-      const ctype = DTYPE_C[b.dtype];
-      params.push(`${b.intent === "in" ? "const " : ""}${ctype}* ${b.name}`);
-      args.push(`(${ctype}*)bufs[${slot.index}]`);
-    } else {
-      const s = plan.scalars[slot.index]!;
-      const ctype = DTYPE_C[s.dtype];
-      params.push(`${ctype} ${s.name}`);
-      args.push(`(${ctype})scalars[${slot.index}]`);
-    }
-  }
+  const { params, args } = callLists(plan);
   const rows = (f: (k: number) => string) => plan.launches.map((_, k) => f(k)).join(", ");
   const maxDynamic = Math.max(0, ...plan.launches.map((l) => l.dynamicSharedBytes));
   return `${LAYER_PRELUDE}
-extern "C" __global__ void ${plan.kernel}(${params.join(", ")});
+extern "C" __global__ void ${plan.kernel}(${params});
 
 #define NS_NCASES ${plan.launches.length}
 static const unsigned ns_grid[NS_NCASES][3] = { ${rows((k) => `{ ${plan.launches[k]!.grid.join(", ")} }`)} };
@@ -347,7 +307,7 @@ static void ns_enqueue(void** bufs, const double* scalars, int k) {
   (void)scalars;
   dim3 grid(ns_grid[k][0], ns_grid[k][1], ns_grid[k][2]);
   dim3 block(ns_block[k][0], ns_block[k][1], ns_block[k][2]);
-  NS_KERNEL<<<grid, block, ns_dynamic_smem[k]>>>(${args.join(", ")});
+  NS_KERNEL<<<grid, block, ns_dynamic_smem[k]>>>(${args});
 }
 ${LAYER_BODY}`;
 }
@@ -471,11 +431,7 @@ extern "C" void ns_dev_launch(void** bufs, const double* scalars, int k) {
   ns_check_kernel(cudaDeviceSynchronize(), "kernel execution");
 }
 
-static double ns_wall_ms(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec * 1e3 + (double)t.tv_nsec * 1e-6;
-}
+${monotonicClockC("ns_wall_ms")}
 
 /* One timed repetition. The device-wide synchronise before the end event means work the kernel left on any
    other stream is inside the interval; the host clock around the whole sequence is the cross-check. */
