@@ -39,8 +39,6 @@ export interface ModelOptions {
   kappa: number;
   split: "random" | "best";
   bootstrap: boolean;
-  /** Consensus slots per batch that take the lowest predicted mean (kappa 0), pure exploitation. */
-  greedySlots?: number;
   /** Trees averaged by one Thompson-like draw. */
   thompsonTrees: number;
   /** Probability that a batch slot takes a uniform random configuration, rising to randomMax while stuck. */
@@ -239,10 +237,7 @@ function chooseByModel(
     // spreads a batch over several promising regions and keeps exploring where the trees disagree.
     const exploit = o.acquisition !== "mixed" || slot % 2 === 0;
     if (exploit && o.acquisition === "ei") argmin((c) => -expectedImprovement(mean[c]!, sd[c]!, threshold));
-    else if (exploit) {
-      const kappa = slot < 2 * (o.greedySlots ?? 0) ? 0 : o.kappa;
-      argmin((c) => mean[c]! - kappa * sd[c]!);
-    }
+    else if (exploit) argmin((c) => mean[c]! - o.kappa * sd[c]!);
     else {
       const picks = Array.from({ length: o.thompsonTrees }, () => rng.int(nTrees));
       argmin((c) => {
