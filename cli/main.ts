@@ -19,15 +19,14 @@ const program = new Command()
   .exitOverride();
 
 const commands: Array<(program: Command) => void> = [
-  // Command registrations (one import per command file) are appended below.
-  registerBenchStrategies,
   registerRun,
   registerResume,
   registerList,
   registerResults,
-  registerMeasure,
   registerReport,
+  registerMeasure,
   registerDevices,
+  registerBenchStrategies,
 ];
 
 for (const register of commands) register(program);
