@@ -33,6 +33,7 @@ export async function codeDevice(ctx: CampaignContext, progress: DeviceProgress)
   for (const proposal of progress.proposals) {
     const written = await ctx.coder.write({
       spec: ctx.spec,
+      device: progress.device,
       proposal,
       parentSource: parent?.source ?? ctx.spec.templateSource,
       parentHash: parent?.hash ?? null,

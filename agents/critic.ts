@@ -1,19 +1,20 @@
 // The critic's job for one device: deterministic verdicts on the round's results, then (advisory) a
 // diagnosis from the CriticPolicy. The harness has already checked correctness and cheating, so here:
-// only ok variants may become incumbent; a close call is re-measured interleaved with the incumbent and
-// accepted only if the improvement exceeds the noise; a regression never replaces the incumbent; every
-// failure goes into the ledger the planner reads. Finally the stop rules are applied.
+// only ok variants may become incumbent; every would-be new best is re-measured interleaved with the
+// incumbent and accepted only if the improvement exceeds the noise; a regression never replaces the
+// incumbent; an incumbent that fails its own confirmation run is demoted; every failure goes into the
+// ledger the planner reads. Finally the stop rules are applied.
 
 import type { CampaignContext, DeviceProgress, ResultSummary } from "../graphs/campaign-state.ts";
 import type { EvaluationRecord, StopReason } from "../results/types.ts";
 import { recordedCostMs, ReplayRunner } from "../runners/replay.ts";
-import type { EvalResult, Variant } from "../runners/types.ts";
+import { isKernelFault, type EvalResult } from "../runners/types.ts";
 import type { Params } from "../specs/schema.ts";
 import { countedEvaluations, storedVariant } from "./history.ts";
 import { blamePatterns, failureMessage, patternKey, type FailureOutcome } from "./ledger.ts";
 import { baselineHash } from "./planner.ts";
-import { runWithRetries } from "./profiler.ts";
-import { isCloseCall, judgeImprovement, median, medianCI } from "./significance.ts";
+import { confirmInterleaved } from "./confirm.ts";
+import { judgeImprovement, median, medianCI } from "./significance.ts";
 import type { Incumbent } from "./types.ts";
 
 type OkRecord = EvaluationRecord & { result: Extract<EvalResult, { status: "ok" }> };
@@ -75,70 +76,74 @@ function appendLedger(ctx: CampaignContext, device: string, failures: readonly F
   }
 }
 
-// ---- confirmation of close calls ----
-
-type Confirmation =
-  | { kind: "measured"; candidate: number[][]; incumbent: number[][] }
-  | { kind: "failed"; variant: Variant; result: EvalResult }
-  | { kind: "inconclusive"; reason: string };
-
-/** Alternates candidate and incumbent runs (A B A B ...), each a fresh process through the runner. */
-async function confirmInterleaved(ctx: CampaignContext, device: string, candidate: Variant, incumbent: Variant): Promise<Confirmation> {
-  const samples = { candidate: [] as number[][], incumbent: [] as number[][] };
-  for (let pair = 0; pair < ctx.settings.confirmPairs; pair++) {
-    for (const [variant, into] of [
-      [candidate, samples.candidate],
-      [incumbent, samples.incumbent],
-    ] as const) {
-      const { results } = await runWithRetries(ctx, device, [variant], "confirm");
-      const result = results[0]!;
-      if (result.status === "infra_error") return { kind: "inconclusive", reason: failureMessage(result) };
-      if (result.status !== "ok") return { kind: "failed", variant, result };
-      into.push(result.samplesMs);
-    }
-  }
-  return { kind: "measured", ...samples };
-}
+// ---- verdicts on a would-be new best ----
 
 interface Decision {
+  /** The new incumbent: the candidate when accepted, the fallback when the incumbent was demoted. */
   incumbent: Incumbent | null;
+  /** True when the incumbent failed its own confirmation run and must stop being incumbent and parent. */
+  demoted: boolean;
   verdict: string;
   failure?: FailureOutcome;
 }
 
+/**
+ * Every new best is confirmed, not only close calls: a single process's median can be a quiet moment on
+ * the machine. The candidate is re-measured interleaved with the incumbent and accepted only when the
+ * bootstrap CI of the improvement excludes zero (and it won most pairs).
+ */
 async function decide(ctx: CampaignContext, device: string, incumbent: Incumbent, best: OkRecord, round: number): Promise<Decision> {
   const stats = best.result.stats;
-  const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
-  const gain = (incumbent.medianMs - stats.medianMs) / incumbent.medianMs;
-  if (gain <= 0) {
-    return { incumbent: null, verdict: `rejected ${best.variantHash}: ${stats.medianMs.toFixed(4)} ms is not faster than the incumbent's ${incumbent.medianMs.toFixed(4)} ms` };
-  }
-  if (!isCloseCall(stats, incumbent, ctx.settings.closeFraction)) {
-    return {
-      incumbent: incumbentOf(device, best),
-      verdict: `accepted ${best.variantHash}: ${pct(gain)} faster with disjoint 95% CIs (${stats.ci95Ms.map((x) => x.toFixed(4)).join("..")} vs ${incumbent.ci95Ms.map((x) => x.toFixed(4)).join("..")} ms)`,
-    };
+  if (stats.medianMs >= incumbent.medianMs) {
+    return { incumbent: null, demoted: false, verdict: `rejected ${best.variantHash}: ${stats.medianMs.toFixed(4)} ms is not faster than the incumbent's ${incumbent.medianMs.toFixed(4)} ms` };
   }
   const candidateVariant = storedVariant(ctx.store, ctx.spec, best.variantHash);
   const incumbentVariant = storedVariant(ctx.store, ctx.spec, incumbent.variantHash);
   const confirmation = await confirmInterleaved(ctx, device, candidateVariant, incumbentVariant);
-  if (confirmation.kind === "inconclusive") return { incumbent: null, verdict: `not accepted ${best.variantHash}: confirmation incomplete (${confirmation.reason})` };
+  if (confirmation.kind === "inconclusive") return { incumbent: null, demoted: false, verdict: `not accepted ${best.variantHash}: confirmation incomplete (${confirmation.reason})` };
   if (confirmation.kind === "failed") {
     const who = confirmation.variant.hash === best.variantHash ? "candidate" : "incumbent";
     const message = `${who} failed its confirmation run: ${failureMessage(confirmation.result)}`;
-    return {
-      incumbent: null,
-      verdict: `not accepted ${best.variantHash}: ${message}`,
-      failure: { variantHash: confirmation.variant.hash, params: confirmation.variant.params, status: confirmation.result.status, message },
-    };
+    const failure = { variantHash: confirmation.variant.hash, params: confirmation.variant.params, status: confirmation.result.status, message };
+    if (who === "candidate") return { incumbent: null, demoted: false, verdict: `not accepted ${best.variantHash}: ${message}`, failure };
+    const fallback = lastVerifiedIncumbent(ctx, device, incumbent.variantHash);
+    const to = fallback ? `the incumbent is ${fallback.variantHash} again` : "no verified incumbent is left";
+    return { incumbent: fallback, demoted: true, verdict: `demoted ${incumbent.variantHash}: ${message}; ${to}; ${best.variantHash} not accepted`, failure };
   }
   const verdict = judgeImprovement(confirmation, { seed: ctx.settings.seed + round });
-  if (!verdict.accepted) return { incumbent: null, verdict: `not accepted ${best.variantHash} (close call): ${verdict.reason}` };
+  if (!verdict.accepted) return { incumbent: null, demoted: false, verdict: `not accepted ${best.variantHash}: ${verdict.reason}` };
   const pooled = confirmation.candidate.flat();
   return {
     incumbent: incumbentOf(device, best, { medianMs: median(pooled), ci95Ms: medianCI(pooled) }),
+    demoted: false,
     verdict: `accepted ${best.variantHash} after interleaved confirmation: ${verdict.reason}`,
   };
+}
+
+/** A variant with a kernel fault in any run on the device (explore or confirm) is no longer verified. */
+function faulted(ctx: CampaignContext, device: string): Set<string> {
+  return new Set(ctx.store.evaluations(ctx.campaignId, { device }).filter((e) => isKernelFault(e.result)).map((e) => e.variantHash));
+}
+
+/** The latest incumbent the store recorded for the device that is still verified, other than `not`. */
+function lastVerifiedIncumbent(ctx: CampaignContext, device: string, not: string): Incumbent | null {
+  const bad = faulted(ctx, device);
+  const rows = ctx.store.incumbents(ctx.campaignId).filter((a) => a.incumbent.device === device);
+  for (let i = rows.length - 1; i >= 0; i--) {
+    const inc = rows[i]!.incumbent;
+    if (inc.variantHash !== not && !bad.has(inc.variantHash)) return inc;
+  }
+  return null;
+}
+
+/**
+ * Records the critic's decision on the incumbent. After a kill the critic runs the round again and, from
+ * the same committed runs and seed, reaches the same verdict: a row already recorded is not repeated.
+ */
+function recordIncumbent(ctx: CampaignContext, incumbent: Incumbent, verdict: string): void {
+  const latest = ctx.store.incumbents(ctx.campaignId).filter((a) => a.incumbent.device === incumbent.device).at(-1);
+  if (latest?.verdict === verdict && latest.incumbent.variantHash === incumbent.variantHash) return;
+  ctx.store.appendIncumbent(ctx.campaignId, incumbent, verdict);
 }
 
 // ---- stop rules ----
@@ -167,7 +172,7 @@ function stopReason(ctx: CampaignContext, p: DeviceProgress): StopReason | null 
   const roof = p.incumbent?.roofline;
   if (p.incumbent && roof && roof.floorMs > 0 && p.incumbent.medianMs <= roof.floorMs * (1 + s.rooflineFraction)) return "roofline";
   if (s.stallAfter > 0 && p.incumbent && p.explored - p.lastImprovementAt >= s.stallAfter) return "stalled";
-  if (p.infraStreak >= s.maxInfraRounds) return "interrupted";
+  if (p.infraStreak >= s.maxInfraRounds) return "device_down";
   if (p.idleRounds >= 3) return "exhausted";
   return null;
 }
@@ -200,7 +205,7 @@ export async function criticDevice(ctx: CampaignContext, progress: DeviceProgres
       const verdict = `first verified variant ${first.variantHash}: ${first.result.stats.medianMs.toFixed(4)} ms`;
       verdicts.push(verdict);
       // Reports and dispatch files follow what the critic accepted, not merely the fastest median.
-      ctx.store.appendIncumbent(ctx.campaignId, next.incumbent, verdict);
+      recordIncumbent(ctx, next.incumbent, verdict);
       const speedup = next.baseline ? next.baseline.medianMs / next.incumbent.medianMs : null;
       ctx.emit({ type: "accepted", device, incumbent: next.incumbent, speedup, reason: verdict });
     }
@@ -210,10 +215,16 @@ export async function criticDevice(ctx: CampaignContext, progress: DeviceProgres
     const decision = await decide(ctx, device, next.incumbent, best, round);
     verdicts.push(decision.verdict);
     if (decision.failure) failures.push(decision.failure);
-    if (decision.incumbent) {
+    if (decision.demoted) {
+      const demoted = next.incumbent;
+      next.incumbent = decision.incumbent;
+      // With no verified incumbent left the row names the demoted one; its verdict says it was demoted.
+      recordIncumbent(ctx, decision.incumbent ?? demoted, decision.verdict);
+      ctx.emit({ type: "rejected", device, variantHash: demoted.variantHash, reason: decision.verdict });
+    } else if (decision.incumbent) {
       next.incumbent = decision.incumbent;
       next.lastImprovementAt = records.length;
-      ctx.store.appendIncumbent(ctx.campaignId, decision.incumbent, decision.verdict);
+      recordIncumbent(ctx, decision.incumbent, decision.verdict);
       const speedup = next.baseline ? next.baseline.medianMs / decision.incumbent.medianMs : null;
       ctx.emit({ type: "accepted", device, incumbent: decision.incumbent, speedup, reason: decision.verdict });
     } else {

@@ -23,6 +23,9 @@ export async function runAndCommit(
   const commit = (raw: EvalResult): void => {
     const variant = byHash.get(raw.variantHash);
     if (!variant || committed.has(variant.hash)) return;
+    // After a stop request the runner answers unrun variants with infrastructure errors: they measured
+    // nothing, so they are not evidence about the device and are not recorded.
+    if (raw.status === "infra_error" && ctx.signal?.aborted) return;
     // Results are filed under the device the campaign names, so histories of devices never mix.
     const result: EvalResult = raw.device === deviceName ? raw : { ...raw, device: deviceName };
     ctx.store.appendEvaluation(ctx.campaignId, variant, result, purpose);

@@ -68,6 +68,8 @@ export interface PlannerPolicy {
 
 export interface CoderInput {
   spec: KernelSpec;
+  /** The device the variant is for: devices run side by side, each with its own parent and verdicts. */
+  device: string;
   proposal: Proposal;
   /** The source of the best verified variant (the parent); the template when none. */
   parentSource: string;

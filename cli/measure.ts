@@ -8,6 +8,7 @@ import { createRunner } from "../runners/factory.ts";
 import type { EvalResult, Variant } from "../runners/types.ts";
 import { loadSpec } from "../specs/load.ts";
 import { compileOnly, describeCompileOnly } from "../harness/cuda/compile-only.ts";
+import { checkSpecOnDevice } from "../harness/device-fit.ts";
 
 interface MeasureFlags {
   params?: string;
@@ -39,11 +40,14 @@ export function describeResult(variant: Variant, result: EvalResult): string {
       const { stats, verification: v, roofline: r } = result;
       const sizes = [...new Set(v.cases.map((c) => sizeText(c.size)))].join(" ");
       const dists = [...new Set(v.cases.map((c) => c.distribution))].join(", ");
-      const maxRel = Math.max(...v.cases.map((c) => c.maxRelError));
+      // Relative error alone misleads: an element near zero is judged by atol, so its relative error can be
+      // large while well within tolerance. The share of the tolerance used is what the verdict rests on.
+      const used = v.cases.map((c) => c.toleranceUsed).filter((u): u is number => u !== undefined);
+      const worst = used.length > 0 ? `, worst element at ${Number(Math.max(...used).toPrecision(2))} of its tolerance` : "";
       const lines = [
         head,
         `  median ${ms(stats.medianMs)} ms  min ${ms(stats.minMs)} ms  95% CI [${ms(stats.ci95Ms[0])}, ${ms(stats.ci95Ms[1])}] ms  n=${stats.n}  IQR ${pct(stats.relativeIqr)} of median`,
-        `  verified ${v.cases.length} cases (sizes ${sizes}; ${dists}; run seed ${result.seed}), max relative error ${maxRel.toPrecision(3)}, inputs unchanged, deterministic`,
+        `  verified ${v.cases.length} cases (sizes ${sizes}; ${dists}; run seed ${result.seed})${worst}, inputs unchanged, deterministic`,
       ];
       if (r) {
         lines.push(`  roofline: ${r.achievedGBs.toPrecision(3)} GB/s (${pct(r.bandwidthFraction)} of peak bandwidth), ${r.achievedGflops.toPrecision(3)} GFLOP/s (${pct(r.computeFraction)} of peak compute), floor ${ms(r.floorMs)} ms`);
@@ -80,6 +84,7 @@ export function registerMeasure(program: Command): void {
       const source = flags.source === undefined ? undefined : readVariantSource(flags.source);
       const variant = makeVariant(spec, parseParamList(flags.params ?? ""), { source });
       const device = await loadProfile(flags.device);
+      checkSpecOnDevice(spec, device);
       // ---- --compile-only (harness/cuda/compile-only.ts): nothing runs, no device is needed ----
       if (flags.compileOnly) {
         const report = await compileOnly(variant, device);

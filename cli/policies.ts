@@ -48,6 +48,7 @@ export function campaignPolicies(options: ModelOptions, strategyName: string): C
         store.appendModelCall(call);
       },
     },
+    recorded: () => (store !== null && campaignId !== null ? { campaignId, store } : null),
     offline: { planner: new StrategyPlanner(getStrategy(strategyName)), coder: new TemplateCoder(), critic: new RuleCritic() },
   });
   return {

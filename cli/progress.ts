@@ -3,6 +3,7 @@
 // pino lines on stderr, so stdout stays free for --json.
 
 import pino from "pino";
+import { describeStop } from "../graphs/campaign-outcome.ts";
 import type { CampaignEvent } from "../graphs/campaign-state.ts";
 
 interface DeviceLine {
@@ -105,7 +106,7 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): Pro
     if (event.type === "device_stopped") {
       const line = lines.get(event.device);
       if (line) line.stopped = event.reason;
-      if (!tty) logger.info({ device: event.device, reason: event.reason }, "device stopped");
+      if (!tty) logger.info({ device: event.device, reason: event.reason }, `device stopped: ${describeStop(event.reason)}`);
     }
     if (tty && event.type !== "round") draw();
   };

@@ -3,6 +3,7 @@
 import type { Command } from "commander";
 import { fail } from "../core/errors.ts";
 import { DEFAULT_BUDGET, startCampaign, type CampaignOptions, type CampaignOutcome } from "../graphs/run-campaign.ts";
+import { describeStop } from "../graphs/campaign-outcome.ts";
 import { addModelOptions, type ModelOptions } from "../llm/config.ts";
 import { DEFAULT_STRATEGY } from "../strategies/registry.ts";
 import { campaignPolicies, modelOptionsOf, type CampaignPolicies } from "./policies.ts";
@@ -25,19 +26,21 @@ export function numberOption(value: string | undefined, option: string): number 
 /** --json: exactly one JSON object on stdout; otherwise a short human summary. */
 export function printOutcome(outcome: CampaignOutcome, json: boolean): void {
   if (json) {
-    const { campaignId, evaluations, stopReason, baseline, best, speedup, devices } = outcome;
-    process.stdout.write(`${JSON.stringify({ campaignId, evaluations, stopReason, baseline, best, speedup, ...(devices.length > 1 ? { devices } : {}) })}\n`);
+    // `verified` and the per-device entries are always there, so a replayed best never reads as a verified one.
+    const { campaignId, evaluations, stopReason, baseline, best, speedup, verified, devices } = outcome;
+    process.stdout.write(`${JSON.stringify({ campaignId, evaluations, stopReason, baseline, best, speedup, verified, devices })}\n`);
     return;
   }
   process.stdout.write(`campaign ${outcome.campaignId} (${outcome.spec}): ${outcome.state}\n`);
   for (const d of outcome.devices) {
-    process.stdout.write(`  ${d.device}: ${d.evaluations} evaluations (+${d.confirms} confirmation runs), stopped: ${d.stopReason ?? "not yet"}\n`);
+    process.stdout.write(`  ${d.device}: ${d.evaluations} evaluations (+${d.confirms} confirmation runs), stopped: ${describeStop(d.stopReason)}\n`);
     if (d.baseline) process.stdout.write(`    baseline ${d.baseline.medianMs.toFixed(4)} ms  ${JSON.stringify(d.baseline.params)}\n`);
     if (d.best) {
       process.stdout.write(`    best     ${d.best.medianMs.toFixed(4)} ms (95% CI ${d.best.ci[0].toFixed(4)}..${d.best.ci[1].toFixed(4)})  ${JSON.stringify(d.best.params)}\n`);
     }
     if (d.speedup !== null) {
-      process.stdout.write(`    speedup  ${d.speedup.toFixed(2)}x over the baseline (${d.verified ? "verified on this run" : "replayed from recorded data, not verified here"})\n`);
+      const range = d.speedupCi ? ` (95% CI ${d.speedupCi[0].toFixed(2)}x..${d.speedupCi[1].toFixed(2)}x)` : "";
+      process.stdout.write(`    speedup  ${d.speedup.toFixed(2)}x${range} over the baseline (${d.verified ? "verified on this run" : "replayed from recorded data, not verified here"})\n`);
     }
     const failures = Object.entries(d.failures);
     if (failures.length > 0) process.stdout.write(`    failures ${failures.map(([k, n]) => `${k} ${n}`).join(", ")}\n`);

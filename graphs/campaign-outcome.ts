@@ -17,10 +17,15 @@ export interface DeviceOutcome {
   infraErrors: number;
   failures: Partial<Record<string, number>>;
   stopReason: StopReason | null;
-  baseline: { params: Params; medianMs: number } | null;
+  baseline: { params: Params; medianMs: number; ci: [number, number] } | null;
   best: { params: Params; medianMs: number; ci: [number, number]; variantHash: string } | null;
   /** Baseline median over best median; null without both. */
   speedup: number | null;
+  /**
+   * Conservative range of the speedup from the two medians' 95% CIs (slowest best against fastest
+   * baseline, and the reverse); null without both.
+   */
+  speedupCi: [number, number] | null;
   /** False when the best result was replayed from recorded data rather than built, run and checked now. */
   verified: boolean;
   diagnosis: string | null;
@@ -37,6 +42,8 @@ export interface CampaignOutcome {
   baseline: DeviceOutcome["baseline"];
   best: DeviceOutcome["best"];
   speedup: number | null;
+  /** The first device's: false when its best was replayed from recorded data (or there is none). */
+  verified: boolean;
   devices: DeviceOutcome[];
 }
 
@@ -54,7 +61,7 @@ export async function campaignOutcome(store: Store, id: string, saver?: SqliteSa
     const progress: DeviceProgress = state?.devices?.[name] ?? newDeviceProgress(name);
     const counted = countedEvaluations(store, id, name);
     const all = store.evaluations(id, { device: name });
-    const baseline = progress.baseline ? { params: progress.baseline.params, medianMs: progress.baseline.medianMs } : null;
+    const baseline = progress.baseline ? { params: progress.baseline.params, medianMs: progress.baseline.medianMs, ci: progress.baseline.ci95Ms } : null;
     const inc = progress.incumbent;
     const best = inc ? { params: inc.params, medianMs: inc.medianMs, ci: inc.ci95Ms, variantHash: inc.variantHash } : null;
     const bestRecord = inc ? counted.find((e) => e.variantHash === inc.variantHash) : undefined;
@@ -68,6 +75,7 @@ export async function campaignOutcome(store: Store, id: string, saver?: SqliteSa
       baseline,
       best,
       speedup: baseline && best ? Number((baseline.medianMs / best.medianMs).toFixed(3)) : null,
+      speedupCi: baseline && best ? [Number((baseline.ci[0] / best.ci[1]).toFixed(3)), Number((baseline.ci[1] / best.ci[0]).toFixed(3))] : null,
       verified: bestRecord?.result.status === "ok" && bestRecord.result.verification.replayed !== true,
       diagnosis: progress.diagnosis,
     };
@@ -78,10 +86,13 @@ export async function campaignOutcome(store: Store, id: string, saver?: SqliteSa
     spec: record.config.specName,
     state: record.state,
     evaluations: devices.reduce((n, d) => n + d.evaluations, 0),
-    stopReason: record.stopReason ?? state?.stopReason ?? null,
+    // A running campaign's record says "interrupted" for a device given up as unreachable too; the
+    // checkpoint tells the two apart.
+    stopReason: record.state === "running" && state?.stopReason === "device_down" ? "device_down" : record.stopReason ?? state?.stopReason ?? null,
     baseline: first.baseline,
     best: first.best,
     speedup: first.speedup,
+    verified: first.verified,
     devices,
   };
 }
@@ -91,5 +102,20 @@ export function describeOutcome(outcome: CampaignOutcome): string {
   const perDevice = outcome.devices
     .map((d) => `${d.device}: ${d.evaluations} evaluations, ${d.best ? `best ${d.best.medianMs.toFixed(4)} ms${d.speedup ? ` (${d.speedup.toFixed(2)}x over the baseline)` : ""}` : "no verified variant"}`)
     .join("; ");
-  return `${outcome.evaluations} evaluations, stopped: ${outcome.stopReason ?? "not yet"}; ${perDevice}`;
+  return `${outcome.evaluations} evaluations, stopped: ${describeStop(outcome.stopReason)}; ${perDevice}`;
+}
+
+const STOPS: Record<StopReason, string> = {
+  budget: "budget (every evaluation spent)",
+  time: "time (the time budget is spent)",
+  roofline: "roofline (the best is near the device's physical limit)",
+  stalled: "stalled (no accepted improvement for a while)",
+  exhausted: "exhausted (nothing left to try)",
+  interrupted: "interrupted (stopped by the user; resume continues it)",
+  device_down: "device_down (a device was unreachable; resume tries it again)",
+};
+
+/** A stop reason with what it means for the user; "not yet" while running. */
+export function describeStop(reason: StopReason | null): string {
+  return reason ? STOPS[reason] : "not yet";
 }

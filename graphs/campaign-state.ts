@@ -97,11 +97,14 @@ export interface CampaignSettings {
   seed: number;
   /** Stop a device after this many counted evaluations without an accepted improvement (0: never). */
   stallAfter: number;
-  /** A candidate faster by less than this fraction (or with an overlapping CI) is a close call. */
+  /**
+   * Kept so recorded campaigns' tuning still reads; it decides nothing since every would-be new best is
+   * confirmed, close call or not.
+   */
   closeFraction: number;
   /** Stop when the incumbent is within this fraction of the roofline floor. */
   rooflineFraction: number;
-  /** Interleaved candidate/incumbent pairs measured for a close call. */
+  /** Interleaved candidate/incumbent pairs measured before a new best is accepted. */
   confirmPairs: number;
   /** Delays before each retry of an infrastructure error; its length bounds the retries. */
   retryDelaysMs: number[];

@@ -9,6 +9,7 @@ import { criticDevice } from "../agents/critic.ts";
 import { planDevice } from "../agents/planner.ts";
 import { profileDevice } from "../agents/profiler.ts";
 import type { StopReason } from "../results/types.ts";
+import { CampaignInterrupted } from "./interrupted.ts";
 import {
   CampaignState,
   type CampaignContext,
@@ -18,33 +19,31 @@ import {
   type DeviceUpdates,
 } from "./campaign-state.ts";
 
+export { CampaignInterrupted } from "./interrupted.ts";
+
 type DeviceStep = (progress: DeviceProgress) => Promise<Partial<DeviceProgress>>;
 
 async function forActiveDevices(state: CampaignStateType, step: DeviceStep): Promise<DeviceUpdates> {
   const active = Object.values(state.devices).filter((d) => d.stopReason === null);
-  const updates = await Promise.all(active.map(async (d) => [d.device, await step(d)] as const));
-  return Object.fromEntries(updates);
-}
-
-/** The campaign's reason is the one most devices stopped for (the first device's on a tie). */
-export function campaignStopReason(devices: readonly DeviceProgress[]): StopReason | null {
-  if (devices.length === 0 || devices.some((d) => d.stopReason === null)) return null;
-  const counts = new Map<StopReason, number>();
-  for (const d of devices) counts.set(d.stopReason!, (counts.get(d.stopReason!) ?? 0) + 1);
-  return [...counts.entries()].reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+  // Every device's step is waited for even when one throws (an interrupt, a bug): the node must not
+  // end while another device's runner is still working behind the graph's back.
+  const settled = await Promise.allSettled(active.map(async (d) => [d.device, await step(d)] as const));
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (failed) throw failed.reason;
+  return Object.fromEntries(settled.map((s) => (s as PromiseFulfilledResult<readonly [string, Partial<DeviceProgress>]>).value));
 }
 
 /**
- * Thrown at the start of a node once the user asked to stop: the node has done nothing, so the last
- * checkpoint is exact and resume runs that node from its start. The node in progress at the request
- * finishes first (its runner was aborted, so that is quick), which leaves no work running behind the
- * graph's back.
+ * The campaign's reason is the one most devices stopped for (the first device's on a tie), except that a
+ * device given up as unreachable makes it "device_down": that device still has budget, so the campaign
+ * must stay resumable however the other devices ended.
  */
-export class CampaignInterrupted extends Error {
-  constructor() {
-    super("the campaign was interrupted; resume continues it");
-    this.name = "CampaignInterrupted";
-  }
+export function campaignStopReason(devices: readonly DeviceProgress[]): StopReason | null {
+  if (devices.length === 0 || devices.some((d) => d.stopReason === null)) return null;
+  if (devices.some((d) => d.stopReason === "device_down" || d.stopReason === "interrupted")) return "device_down";
+  const counts = new Map<StopReason, number>();
+  for (const d of devices) counts.set(d.stopReason!, (counts.get(d.stopReason!) ?? 0) + 1);
+  return [...counts.entries()].reduce((a, b) => (b[1] > a[1] ? b : a))[0];
 }
 
 function unlessInterrupted(ctx: CampaignContext): void {

@@ -1,7 +1,7 @@
 // Where a campaign's checkpoints live and who may run it. The checkpoint database sits beside the store
 // (<store>.checkpoints.db), one LangGraph thread per campaign (thread_id = campaign id).
 
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { linkSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { fail } from "../core/errors.ts";
 import type { CampaignRecord, Store } from "../results/types.ts";
@@ -24,26 +24,80 @@ export function openCheckpoints(storePath: string): SqliteSaver {
 
 /**
  * One process per campaign: two would measure the same variants twice and race on the budget. The lock
- * file holds the owner's pid; a lock left by a killed process (pid no longer alive) is taken over.
+ * file holds the owner's pid and appears complete and at once (written aside, then hard-linked into
+ * place, which fails if a lock exists). A lock left by a killed process (pid no longer alive) is taken
+ * over under a second, short-lived lock, so two processes that both find it stale cannot each delete
+ * the other's fresh lock: only the takeover holder removes a lock, and only while it still names the
+ * dead owner.
  */
 export function lockCampaign(storePath: string, id: string): () => void {
   const path = `${storePath}.${id}.lock`;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fd = openSync(path, "wx");
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(path, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const owner = Number(readFileSync(path, "utf8").trim());
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+  const mine = `${path}.${process.pid}`;
+  const release = () => rmSync(path, { force: true });
+  lockStep(`campaign ${id}: could not write the lock ${mine}`, () => writeFileSync(mine, String(process.pid)));
+  try {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (linkLock(mine, path, id)) return release;
+      const owner = lockOwner(path, id);
+      if (owner === null) continue; // released meanwhile: try again
+      if (owner !== process.pid && isAlive(owner)) {
         fail("USAGE", `campaign ${id}: expected no other process running it, received one: process ${owner} holds ${path}`);
       }
-      rmSync(path, { force: true });
+      takeOverStale(path, owner, mine, id);
     }
+  } finally {
+    rmSync(mine, { force: true });
   }
-  return fail("STORE_ERROR", `campaign ${id}: could not take the lock ${path}`);
+  return fail("STORE_ERROR", `campaign ${id}: could not take the lock ${path} (other processes kept taking it)`);
+}
+
+/** Filesystem errors of the lock (a missing folder, no permission) as clear errors, not stack traces. */
+function lockStep<T>(what: string, step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    return fail("STORE_ERROR", `${what}: ${(error as Error).message}`, error);
+  }
+}
+
+/** True when `from` became the lock at `to`; false when a lock already exists. */
+function linkLock(from: string, to: string, id: string): boolean {
+  try {
+    linkSync(from, to);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    return fail("STORE_ERROR", `campaign ${id}: could not take the lock ${to}: ${(error as Error).message}`, error);
+  }
+}
+
+/** The pid a lock names (0 when unreadable as one, i.e. not a live owner); null when there is no lock. */
+function lockOwner(path: string, id: string): number | null {
+  try {
+    const owner = Number(readFileSync(path, "utf8").trim());
+    return Number.isInteger(owner) && owner > 0 ? owner : 0;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    return fail("STORE_ERROR", `campaign ${id}: could not read the lock ${path}: ${(error as Error).message}`, error);
+  }
+}
+
+/**
+ * Removes a stale lock naming `dead`, holding `<lock>.takeover` meanwhile. A takeover lock left by a
+ * process killed inside this short step is itself stale and removed; the next attempt then proceeds.
+ */
+function takeOverStale(path: string, dead: number, mine: string, id: string): void {
+  const takeover = `${path}.takeover`;
+  if (!linkLock(mine, takeover, id)) {
+    const holder = lockOwner(takeover, id);
+    if (holder !== null && !isAlive(holder)) rmSync(takeover, { force: true });
+    return;
+  }
+  try {
+    if (lockOwner(path, id) === dead) rmSync(path, { force: true });
+  } finally {
+    rmSync(takeover, { force: true });
+  }
 }
 
 function isAlive(pid: number): boolean {

@@ -11,7 +11,7 @@ import type { HardwareProfile } from "../hardware-profiles/schema.ts";
 import { loadCampaignSpec } from "../specs/space-spec.ts";
 import type { KernelSpec } from "../specs/schema.ts";
 import { openStore, defaultDbPath } from "../results/store.ts";
-import type { CampaignConfig, CampaignRecord, Store } from "../results/types.ts";
+import type { CampaignConfig, CampaignRecord, StopReason, Store } from "../results/types.ts";
 import { createRunner, type RunnerOptions } from "../runners/factory.ts";
 import type { Runner } from "../runners/types.ts";
 import { DEFAULT_STRATEGY, getStrategy } from "../strategies/registry.ts";
@@ -251,10 +251,15 @@ async function drive(store: Store, record: CampaignRecord, spec: KernelSpec, pro
       }
     }
     const final = await graph.getState(threadOf(id));
-    const reason = (final.values as CampaignStateType).stopReason ?? null;
-    // A campaign stopped because its devices were unreachable, or by the user, stays resumable.
-    if (final.next.length === 0 && reason !== "interrupted") store.setCampaignState(id, "finished", reason);
-    else store.setCampaignState(id, "running", "interrupted");
+    const values = final.values as CampaignStateType;
+    // A campaign stopped by the user, or with any device given up as unreachable, stays resumable: that
+    // device still has budget, whatever the others stopped for.
+    const downDevice = Object.values(values.devices ?? {}).some((d) => isDeviceDown(d.stopReason));
+    if (final.next.length > 0) store.setCampaignState(id, "running", "interrupted");
+    // The store's schema knows no "device_down" yet: the record says "interrupted" (resumable, as it must
+    // be) and the outcome reads the precise reason from the checkpoint.
+    else if (downDevice || isDeviceDown(values.stopReason)) store.setCampaignState(id, "running", "interrupted");
+    else store.setCampaignState(id, "finished", values.stopReason ?? null);
     return await campaignOutcome(store, id, saver);
   } finally {
     await Promise.allSettled([...devices.values()].map((d) => d.runner.close()));
@@ -263,13 +268,18 @@ async function drive(store: Store, record: CampaignRecord, spec: KernelSpec, pro
   }
 }
 
+/** A device given up as unreachable; older checkpoints said "interrupted" for it. */
+function isDeviceDown(reason: StopReason | null | undefined): boolean {
+  return reason === "device_down" || reason === "interrupted";
+}
+
 /**
- * Devices given up for infrastructure errors (stop reason "interrupted") get another chance on resume:
- * their stop is cleared as if the critic had written it, so the graph routes back to the planner.
+ * Devices given up for infrastructure errors get another chance on resume: their stop is cleared as if
+ * the critic had written it, so the graph routes back to the planner.
  */
 async function reopenUnreachableDevices(graph: ReturnType<typeof buildCampaignGraph>, id: string): Promise<void> {
   const snapshot = await graph.getState(threadOf(id));
-  const devices = Object.values((snapshot.values as CampaignStateType).devices ?? {}).filter((d) => d.stopReason === "interrupted");
+  const devices = Object.values((snapshot.values as CampaignStateType).devices ?? {}).filter((d) => isDeviceDown(d.stopReason));
   if (snapshot.next.length > 0 || devices.length === 0) return;
   await graph.updateState(
     threadOf(id),

@@ -34,7 +34,7 @@ export interface VerdictFailure {
 }
 
 export interface Verdict {
-  cases: Array<{ case: number; seed: number; distribution: string; ok: boolean; maxAbsError: number | null; maxRelError: number | null }>;
+  cases: Array<{ case: number; seed: number; distribution: string; ok: boolean; maxAbsError: number | null; maxRelError: number | null; toleranceUsed?: number | null }>;
   failures: { wrong: VerdictFailure | null; inputsModified: VerdictFailure | null; nondeterministic: VerdictFailure | null };
 }
 
@@ -143,8 +143,8 @@ export function interpretVerdict(ctx: MeasureContext, verdict: Verdict, report: 
 
   const stats = timingStats(samplesMs);
   const peaks = devicePeaks(ctx.device, ctx.spec);
-  const line = peaks ? roofline(problemWork(ctx.spec, ctx.params), peaks, stats.medianMs) : undefined;
-  if (line && stats.medianMs < line.floorMs) {
+  const line = roofline(problemWork(ctx.spec, ctx.params), peaks, stats.medianMs);
+  if (stats.medianMs < line.floorMs) {
     return { ...common, status: "rejected", reason: "impossible_time", detail: `median ${stats.medianMs.toPrecision(4)} ms is below the physics floor ${line.floorMs.toPrecision(4)} ms of ${ctx.device.name}` };
   }
   const cases: VerificationCase[] = verdict.cases.map((c) => ({
@@ -154,6 +154,7 @@ export function interpretVerdict(ctx: MeasureContext, verdict: Verdict, report: 
     ok: c.ok,
     maxAbsError: num(c.maxAbsError),
     maxRelError: num(c.maxRelError),
+    toleranceUsed: num(c.toleranceUsed),
   }));
   const verification: Verification = {
     cases,
@@ -162,5 +163,5 @@ export function interpretVerdict(ctx: MeasureContext, verdict: Verdict, report: 
     definedSymbols: ctx.definedSymbols,
     calledSymbols: ctx.calledSymbols,
   };
-  return { ...common, status: "ok", samplesMs, stats, verification, ...(line ? { roofline: line } : {}) };
+  return { ...common, status: "ok", samplesMs, stats, verification, roofline: line };
 }

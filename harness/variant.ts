@@ -4,7 +4,9 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { compileExpr } from "../core/expr.ts";
-import { describeValue, fail } from "../core/errors.ts";
+import { describeValue, fail, isNightshiftError } from "../core/errors.ts";
+import { problemWork } from "../runners/physics.ts";
+import { evaluateLaunch } from "./cuda/launch.ts";
 import type { KernelSpec, Params, ParamValue } from "../specs/schema.ts";
 import type { Variant } from "../runners/types.ts";
 
@@ -45,7 +47,22 @@ export function resolveParams(spec: KernelSpec, given: Params): Params {
       fail("PARAMS_INVALID", `params: expected a configuration satisfying restriction ${JSON.stringify(r)}, received ${describeValue(params)}`);
     }
   });
+  checkDerivedValues(spec, params);
   return params;
+}
+
+/**
+ * The spec's bytes and flops (and a CUDA kernel's launch at every size) evaluated for these parameters now,
+ * so a configuration they do not work for is refused before it is built, not after its run is measured.
+ */
+function checkDerivedValues(spec: KernelSpec, params: Params): void {
+  try {
+    problemWork(spec, params);
+    if (spec.language === "cuda") for (const size of [spec.problem.tune, ...spec.problem.verify]) evaluateLaunch(spec, params, size);
+  } catch (error) {
+    if (!isNightshiftError(error)) throw error;
+    fail("PARAMS_INVALID", `params: expected a configuration the spec's bytes, flops and launch expressions evaluate for, received ${describeValue(params)} (${error.message})`);
+  }
 }
 
 /** Canonical JSON (sorted keys) so equal parameter sets hash equally. */

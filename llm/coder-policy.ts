@@ -7,6 +7,7 @@
 // in. A rewrite succeeded when it became that parent; until one does, the previous attempt and the
 // latest verdict are shown to the model as context for a repair, and after `maxFailures` rewrites in a
 // row without success that context is dropped and the coder starts again from the verified parent alone.
+// That line of attempts is kept per device (llm/coder-state.ts) and, on a resume, rebuilt from the store.
 
 import { z } from "zod";
 import type { CoderInput, CoderOutput, CoderPolicy } from "../agents/types.ts";
@@ -15,6 +16,8 @@ import { makeVariant } from "../harness/variant.ts";
 import type { KernelSpec } from "../specs/schema.ts";
 import type { ModelClient } from "./model-client.ts";
 import { coderPrompt, LIMITS } from "./prompts.ts";
+import { freshLine, rebuildLine, type DeviceLine } from "./coder-state.ts";
+import type { RecordedSource } from "./recorded.ts";
 import { RewriteLog } from "./rewrite-log.ts";
 
 export const rewriteSchema = z.object({
@@ -31,17 +34,13 @@ export interface CoderMetrics {
 
 export class LlmCoder implements CoderPolicy {
   readonly name: string;
-  /** Rewrites written since one last became the parent (each either failed or is still being judged). */
-  private sinceSuccess = 0;
-  private previousAttempt: string | null = null;
-  private lastParent: string | null = null;
-  private readonly written = new Set<string>();
+  private readonly lines = new Map<string, DeviceLine>();
   private readonly counts: CoderMetrics = { rewrites: 0, refused: 0, restarts: 0 };
 
   constructor(
     private readonly client: ModelClient,
     private readonly offline: CoderPolicy,
-    private readonly options: { maxFailures: number },
+    private readonly options: { maxFailures: number; recorded?: RecordedSource },
     private readonly rewrites: RewriteLog = new RewriteLog(),
   ) {
     this.name = `model:${client.spec("coder")?.ref ?? "none"}+${offline.name}`;
@@ -57,18 +56,19 @@ export class LlmCoder implements CoderPolicy {
     if (input.parentSource.length > LIMITS.parentSourceChars) {
       return { ok: false, reason: `the parent source (${input.parentSource.length} chars) exceeds the ${LIMITS.parentSourceChars}-char prompt limit for rewrites` };
     }
-    this.notice(input.parentHash);
-    if (this.sinceSuccess >= this.options.maxFailures) {
-      log.info({ failures: this.sinceSuccess, parent: input.parentHash }, "model coder: rewrites keep failing, starting again from the best verified variant");
+    const line = this.line(input.device);
+    notice(line, input.parentHash);
+    if (line.sinceSuccess >= this.options.maxFailures) {
+      log.info({ device: input.device, failures: line.sinceSuccess, parent: input.parentHash }, "model coder: rewrites keep failing, starting again from the best verified variant");
       this.counts.restarts++;
-      this.sinceSuccess = 0;
-      this.previousAttempt = null;
+      line.sinceSuccess = 0;
+      line.previousAttempt = null;
     }
     // The verdict only means something next to the attempt it judged.
-    const feedback = this.previousAttempt !== null ? input.feedback : null;
+    const feedback = line.previousAttempt !== null ? input.feedback : null;
 
     const macros = referencedMacros(input.parentSource, Object.keys(input.spec.parameters));
-    const prompt = coderPrompt({ ...input, feedback }, { macros, previousAttempt: this.previousAttempt, ledger: input.ledger ?? [] });
+    const prompt = coderPrompt({ ...input, feedback }, { macros, previousAttempt: line.previousAttempt, ledger: input.ledger ?? [] });
     const reply = await this.client.call({
       role: "coder",
       schema: rewriteSchema,
@@ -81,30 +81,41 @@ export class LlmCoder implements CoderPolicy {
     if (!reply.ok) {
       if (reply.reason === "malformed") {
         this.counts.refused++;
-        this.sinceSuccess++;
+        line.sinceSuccess++;
         return { ok: false, reason: `model rewrite refused: ${reply.detail}` };
       }
       return this.offline.write(input);
     }
     this.counts.rewrites++;
-    this.sinceSuccess++;
-    this.previousAttempt = reply.value.source;
+    line.sinceSuccess++;
+    line.previousAttempt = reply.value.source;
     const hash = hashOf(input, reply.value.source);
     if (hash !== undefined) {
-      this.written.add(hash);
+      line.written.add(hash);
       this.rewrites.record(hash, input.proposal.idea);
     }
     return { ok: true, source: reply.value.source, summary: reply.value.summary, origin: "model" };
   }
 
-  /** A new parent that is one of our rewrites means it was verified and accepted. */
-  private notice(parentHash: string | null): void {
-    if (parentHash === this.lastParent) return;
-    this.lastParent = parentHash;
-    if (parentHash !== null && this.written.has(parentHash)) this.sinceSuccess = 0;
-    // Any new parent makes the old attempt a rewrite of something else: repair context no longer applies.
-    this.previousAttempt = null;
+  /** The device's line of attempts; the first time in this process, as the store left it (a resume). */
+  private line(device: string): DeviceLine {
+    let line = this.lines.get(device);
+    if (line === undefined) {
+      const recorded = this.options.recorded?.() ?? null;
+      line = recorded === null ? freshLine() : rebuildLine(recorded, device, this.options.maxFailures);
+      this.lines.set(device, line);
+    }
+    return line;
   }
+}
+
+/** A new parent that is one of the device's rewrites means it was verified and accepted. */
+function notice(line: DeviceLine, parentHash: string | null): void {
+  if (parentHash === line.lastParent) return;
+  line.lastParent = parentHash;
+  if (parentHash !== null && line.written.has(parentHash)) line.sinceSuccess = 0;
+  // Any new parent makes the old attempt a rewrite of something else: repair context no longer applies.
+  line.previousAttempt = null;
 }
 
 /** The hash the graph will give the variant (same function it uses), or undefined if the params are off-space. */

@@ -10,6 +10,7 @@ import { Accountant, type ModelCallSink, type Spend } from "./accounting.ts";
 import type { ModelFactory } from "./chat-model.ts";
 import { CircuitBreaker, type CircuitOptions } from "./circuit.ts";
 import { LlmCoder, type CoderMetrics } from "./coder-policy.ts";
+import type { RecordedSource } from "./recorded.ts";
 import { RewriteLog } from "./rewrite-log.ts";
 import { LlmCritic } from "./critic-policy.ts";
 import { ModelClient } from "./model-client.ts";
@@ -31,6 +32,11 @@ export interface PolicyDeps {
   campaignId: string | (() => string);
   /** Where model call records go: storeSink(store) in a campaign. */
   sink: ModelCallSink;
+  /**
+   * The campaign's store once it is open. On a resume the budget counts the calls recorded before, and
+   * the coder picks up each device's line of rewrites where it stopped; without it both start afresh.
+   */
+  recorded?: RecordedSource;
   offline: OfflinePolicies;
   env?: Readonly<Record<string, string | undefined>>;
   circuit?: Partial<CircuitOptions>;
@@ -79,12 +85,17 @@ export function resolvePolicies(options: ModelOptions, deps: PolicyDeps): Resolv
     };
   }
 
-  const accountant = new Accountant(deps.campaignId, deps.sink, config.budget);
+  const recorded = deps.recorded;
+  const earlier = recorded === undefined ? undefined : () => {
+    const campaign = recorded();
+    return campaign === null ? null : campaign.store.modelCalls(campaign.campaignId);
+  };
+  const accountant = new Accountant(deps.campaignId, deps.sink, config.budget, earlier);
   const breaker = new CircuitBreaker({ ...DEFAULT_CIRCUIT, ...deps.circuit });
   const client = new ModelClient(config, accountant, breaker, deps.modelFactory);
   const rewrites = new RewriteLog();
   const planner = config.roles.planner ? new LlmPlanner(client, deps.offline.planner, { allowIdeas: config.roles.coder !== null }, rewrites) : null;
-  const coder = config.roles.coder ? new LlmCoder(client, deps.offline.coder, { maxFailures: config.coderMaxFailures }, rewrites) : null;
+  const coder = config.roles.coder ? new LlmCoder(client, deps.offline.coder, { maxFailures: config.coderMaxFailures, ...(recorded ? { recorded } : {}) }, rewrites) : null;
   const critic = config.roles.critic ? new LlmCritic(client, deps.offline.critic) : null;
   const summary = `${describeModelConfig(config)}${tracingNote(deps.env ?? process.env)}${unpricedNote(config)}`;
   log.info(summary);

@@ -1,7 +1,6 @@
 // The morning report of a campaign: a Markdown summary a kernel engineer reads first, the convergence
 // plot it embeds, and the dispatch header and JSON their build includes. Everything comes from the store.
 
-import { mkdirSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fail, isNightshiftError } from "../core/errors.ts";
 import type { HardwareProfile } from "../hardware-profiles/schema.ts";
@@ -9,6 +8,7 @@ import { loadCampaignSpec } from "../specs/space-spec.ts";
 import type { KernelSpec, Params } from "../specs/schema.ts";
 import type { SpaceParameter } from "../strategies/types.ts";
 import { writeDispatch } from "./dispatch.ts";
+import { makeOutDir, writeOutFile } from "./out-dir.ts";
 import {
   baselineOf,
   bestVerifiedPerDevice,
@@ -18,6 +18,7 @@ import {
   modelUsage,
   speedupOver,
   topK,
+  type AcceptedVariant,
   type VerifiedVariant,
 } from "./summary.ts";
 import { convergenceSvg, fmtValue } from "./svg-convergence.ts";
@@ -45,17 +46,19 @@ export function writeReport(store: Store, campaignId: string, outDir: string, op
   const evaluations = store.evaluations(campaignId);
   const costs = modelCostByVariant(store, campaignId);
   const name = campaign.config.specName;
-  mkdirSync(outDir, { recursive: true });
+  makeOutDir(outDir);
 
   const devices = campaign.config.devices;
   const svgFile = `${name}_convergence.svg`;
   const svgPath = join(outDir, svgFile);
-  const accepted = store.incumbents(campaignId);
-  writeFileSync(svgPath, convergenceSvg(`${name}: best verified median so far`, devices.map((device) => ({ device, points: convergence(evaluations, device, accepted) }))));
+  const acceptances = store.incumbents(campaignId);
+  writeOutFile(outDir, svgPath, convergenceSvg(`${name}: best verified median so far`, devices.map((device) => ({ device, points: convergence(evaluations, device, acceptances) }))));
 
-  const best = bestVerifiedPerDevice(evaluations, accepted);
+  const winners = bestVerifiedPerDevice(evaluations, acceptances);
+  // Every device of the campaign has an entry, so the dispatch files say why one was left out.
+  const best = new Map(devices.map((device) => [device, winners.get(device) ?? null]));
   const sources = new Map<string, string>();
-  for (const b of best.values()) {
+  for (const b of winners.values()) {
     const source = b.origin === "template" ? undefined : store.getVariant(b.variantHash)?.source;
     if (source !== undefined) sources.set(b.variantHash, source);
   }
@@ -64,7 +67,7 @@ export function writeReport(store: Store, campaignId: string, outDir: string, op
     specId: campaign.config.specId,
     language: spec?.language ?? (profiles.some((p) => p.kind === "gpu") ? "cuda" : "c"),
     campaignId,
-    parameters: spec ? Object.entries(spec.parameters).map(([n, values]) => ({ name: n, values })) : parametersOf([...best.values()]),
+    parameters: spec ? Object.entries(spec.parameters).map(([n, values]) => ({ name: n, values })) : parametersOf([...winners.values()]),
     best,
     sources,
   });
@@ -85,7 +88,7 @@ export function writeReport(store: Store, campaignId: string, outDir: string, op
     "",
   ];
   const markdownPath = join(outDir, `${name}_report.md`);
-  writeFileSync(markdownPath, markdown.join("\n"));
+  writeOutFile(outDir, markdownPath, markdown.join("\n"));
   return { markdownPath, svgPath, headerPath: dispatch.headerPath, jsonPath: dispatch.jsonPath };
 }
 
@@ -126,7 +129,7 @@ function deviceSection(
   device: string,
   profile: HardwareProfile | undefined,
   evaluations: readonly EvaluationRecord[],
-  best: VerifiedVariant | null,
+  best: AcceptedVariant | null,
   baselineParams: Params | null,
   k: number,
   store: Store,
@@ -138,17 +141,17 @@ function deviceSection(
   const ok = mine.filter((e) => e.status === "ok").length;
   out.push(`${mine.length} evaluations, ${ok} ok, ${mine.length - ok} failed.`, "");
   const top = topK(evaluations, device, k);
-  if (best?.replayed) out.push("> Times on this device were replayed from recorded tuning data; nightshift did not run or verify these kernels.", "");
+  if (top.some((v) => v.replayed)) out.push("> Times on this device were replayed from recorded tuning data; nightshift did not run or verify these kernels.", "");
   const baseline = baselineParams ? baselineOf(evaluations, device, baselineParams) : null;
   if (baselineParams === null) out.push("- Baseline: unknown (the spec folder is no longer readable)");
   else if (baseline === null) out.push(`- Baseline (${params(baselineParams)}): not verified on this device`);
   else out.push(`- Baseline (${params(baseline.params)}): ${timing(baseline)}`);
   if (best === null) {
-    out.push("- Best verified variant: none", "");
+    if (top.length === 0) out.push("- Best verified variant: none");
+    else out.push("- Best verified variant: none, no variant was accepted by the critic (those below passed verification but were never accepted, so the dispatch files leave this device out)");
   } else {
     out.push(`- Best verified variant (${params(best.params)}), \`${best.variantHash}\`${originNote(best, store)}: ${timing(best)}`);
-    if (best.acceptedVerdict) out.push(`- Accepted by the critic: ${best.acceptedVerdict}`);
-    else out.push("- The critic recorded no acceptance; this is the fastest variant that passed verification");
+    out.push(`- Accepted by the critic: ${best.acceptedVerdict}`);
     if (baseline) {
       const s = speedupOver(baseline, best);
       const verdict = s.ci95[0] > 1 ? "beyond the noise" : "within the noise";
@@ -163,6 +166,9 @@ function deviceSection(
     if (best.compile && Object.keys(best.compile).length > 0) {
       out.push(`- Compiler: ${Object.entries(best.compile).map(([key, v]) => `${key} ${v}`).join(", ")}`);
     }
+  }
+  // Without an accepted variant the table still shows what was measured: nothing measured is hidden.
+  if (top.length > 0) {
     // Parameters equal in every row are stated once, so the table shows what distinguishes the variants.
     const first = top[0]!;
     const common = top.length > 1 ? Object.keys(first.params).filter((key) => top.every((v) => v.params[key] === first.params[key])) : [];
@@ -176,7 +182,7 @@ function deviceSection(
       `|---|---|---|---|---|---|${priced ? "---|" : ""}---|`,
     );
     top.forEach((v, i) => {
-      const origin = (v.origin === "model" ? "**model rewrite**" : v.origin) + (v.variantHash === best.variantHash ? " (best)" : "");
+      const origin = (v.origin === "model" ? "**model rewrite**" : v.origin) + (v.variantHash === best?.variantHash ? " (best)" : "");
       const cost = priced ? ` ${costs.has(v.variantHash) ? costs.get(v.variantHash)!.toFixed(4) : "–"} |` : "";
       out.push(`| ${i + 1} | ${cell(params(varying(v.params)) || "(as above)")} | ${fmtValue(v.medianMs)} | ${fmtValue(v.ci95Ms[0])} – ${fmtValue(v.ci95Ms[1])} | ${v.samples} | ${origin} |${cost} \`${v.variantHash}\` |`);
     });

@@ -71,12 +71,15 @@ export function verifiedVariants(evaluations: readonly EvaluationRecord[], devic
   return out.sort((a, b) => a.medianMs - b.medianMs || a.evaluationId - b.evaluationId);
 }
 
+/** A verified variant the critic accepted as its incumbent; its numbers are the critic's pooled ones. */
+export type AcceptedVariant = VerifiedVariant & { acceptedVerdict: string };
+
 /**
- * The best variant on a device. When the critic recorded accepted incumbents, its latest one that is still
- * verified is the best, with the critic's numbers (pooled confirmation runs): a faster-looking variant the
- * critic judged within the noise is not a win. Without such records the fastest verified variant is.
+ * The best variant on a device: the critic's latest accepted incumbent that is still verified, or null.
+ * Never the fastest median on its own: a variant the critic judged within the noise, never confirmed, or
+ * whose acceptance a later check withdrew is not a win, and dispatch files must not ship it.
  */
-export function bestVerified(evaluations: readonly EvaluationRecord[], device: string, accepted: readonly AcceptedRecord[] = []): VerifiedVariant | null {
+export function bestVerified(evaluations: readonly EvaluationRecord[], device: string, accepted: readonly AcceptedRecord[]): AcceptedVariant | null {
   const verified = verifiedVariants(evaluations, device);
   const mine = accepted.filter((a) => a.incumbent.device === device);
   for (let i = mine.length - 1; i >= 0; i--) {
@@ -84,12 +87,12 @@ export function bestVerified(evaluations: readonly EvaluationRecord[], device: s
     const v = verified.find((x) => x.variantHash === incumbent.variantHash);
     if (v) return { ...v, medianMs: incumbent.medianMs, ci95Ms: incumbent.ci95Ms, acceptedVerdict: verdict };
   }
-  return verified[0] ?? null;
+  return null;
 }
 
 /** Best variant per device, in the order devices first appear; devices with none are absent. */
-export function bestVerifiedPerDevice(evaluations: readonly EvaluationRecord[], accepted: readonly AcceptedRecord[] = []): Map<string, VerifiedVariant> {
-  const out = new Map<string, VerifiedVariant>();
+export function bestVerifiedPerDevice(evaluations: readonly EvaluationRecord[], accepted: readonly AcceptedRecord[]): Map<string, AcceptedVariant> {
+  const out = new Map<string, AcceptedVariant>();
   for (const device of devicesOf(evaluations)) {
     const best = bestVerified(evaluations, device, accepted);
     if (best) out.set(device, best);

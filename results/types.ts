@@ -8,7 +8,12 @@ import type { EvalResult, Variant } from "../runners/types.ts";
 
 export type CampaignState = "running" | "finished" | "failed";
 
-export type StopReason = "budget" | "time" | "roofline" | "stalled" | "exhausted" | "interrupted";
+/**
+ * Why a campaign or device stopped. "interrupted": the user stopped it; "device_down": a device was given
+ * up as unreachable for this session. Both leave the campaign resumable. (Checkpoints written before
+ * "device_down" existed say "interrupted" for an unreachable device.)
+ */
+export type StopReason = "budget" | "time" | "roofline" | "stalled" | "exhausted" | "interrupted" | "device_down";
 
 export interface CampaignConfig {
   specDir: string;

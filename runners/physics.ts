@@ -31,18 +31,23 @@ function computeDtype(spec: KernelSpec): "float32" | "float64" {
   return spec.arguments.some((a) => a.kind === "buffer" && a.dtype === "float64") ? "float64" : "float32";
 }
 
-/** Peaks from the profile; null when the profile describes no device of the spec's kind. */
-export function devicePeaks(device: HardwareProfile, spec: KernelSpec): Peaks | null {
+/**
+ * Peaks from the profile. A profile without them for the spec's kind is bad configuration, not "no floor":
+ * without a floor an impossible time would pass as a win (harness/device-fit.ts asks this up front).
+ */
+export function devicePeaks(device: HardwareProfile, spec: KernelSpec): Peaks {
   const dtype = computeDtype(spec);
-  if (spec.language === "c" && device.cpu) {
+  if (spec.language === "c") {
+    if (!device.cpu) fail("PROFILE_INVALID", `device ${device.name}: expected cpu peaks for the C kernel ${spec.name}, received a profile without a cpu section`);
     return { bandwidthGBs: device.cpu.peakBandwidthGBs, gflops: device.cpu.peakGflops[dtype] };
   }
-  if (spec.language === "cuda" && device.gpu) {
-    const tflops = device.gpu.peakTflops[dtype] ?? device.gpu.peakTflops.float32;
-    if (tflops === undefined) return null;
-    return { bandwidthGBs: device.gpu.memoryBandwidthGBs, gflops: tflops * 1000 };
+  if (!device.gpu) fail("PROFILE_INVALID", `device ${device.name}: expected gpu peaks for the CUDA kernel ${spec.name}, received a profile without a gpu section`);
+  // The float32 rate bounds a float64 kernel too (it is the higher of the two), so it may stand in.
+  const tflops = device.gpu.peakTflops[dtype] ?? device.gpu.peakTflops.float32;
+  if (tflops === undefined) {
+    fail("PROFILE_INVALID", `device ${device.name}: expected gpu.peakTflops.${dtype} or gpu.peakTflops.float32, received only ${Object.keys(device.gpu.peakTflops).join(", ") || "nothing"}`);
   }
-  return null;
+  return { bandwidthGBs: device.gpu.memoryBandwidthGBs, gflops: tflops * 1000 };
 }
 
 export function floorMs(work: Work, peaks: Peaks): number {

@@ -4,6 +4,7 @@
 // time on a device). Every failure becomes an EvalResult; an executor rejection becomes infra_error.
 
 import { randomInt } from "node:crypto";
+import { log } from "../core/log.ts";
 import type { HardwareProfile } from "../hardware-profiles/schema.ts";
 import { generateCompare } from "../harness/c/compare.ts";
 import { generateHarness } from "../harness/c/harness.ts";
@@ -20,6 +21,8 @@ import {
 import { FILES, makeHarnessPlan, type HarnessPlan } from "../harness/plan.ts";
 import { checkSymbols, parseNm } from "../harness/symbols.ts";
 import { sha256 } from "../harness/variant.ts";
+import { checkSpecOnDevice } from "../harness/device-fit.ts";
+import { classifyBuildFailure, InfraFault, trustedStepFault, failed as unfinished } from "../harness/step-failure.ts";
 import { buildCudaVariant } from "../harness/cuda/pipeline.ts";
 import { interpretCudaVariantRun } from "../harness/cuda/interpret.ts";
 import type { BuildInfo, EvalResult, ExecRequest, ExecResult, Executor, ResultCommon, Variant } from "./types.ts";
@@ -40,14 +43,6 @@ export type BuildOutcome = { kind: "built"; built: BuiltVariant } | { kind: "fai
 export interface MeasureOptions {
   /** The run-time seed; drawn at random (31 bits) when absent. Tests fix it to reproduce a case. */
   seed?: number;
-}
-
-/** Raised inside the pipeline when the executor itself fails; turned into infra_error at the step boundary. */
-class InfraFault {
-  constructor(
-    readonly cause: string,
-    readonly retryable: boolean,
-  ) {}
 }
 
 type Exited = Extract<ExecResult, { kind: "exited" }>;
@@ -84,10 +79,19 @@ function infraResult(common: ResultCommon, fault: unknown): EvalResult {
   throw fault;
 }
 
-const failedBuildLog = (r: Exited) => tail(`${r.stderr}${r.stdout}`, 8000) || `exit code ${r.exitCode}, signal ${r.signal}`;
+/**
+ * Once the variant has run, an exception (a bug, or configuration no earlier check caught) must not throw
+ * its evidence away with the batch: it becomes a recorded, non-retryable infra_error and the campaign goes on.
+ */
+function internalErrorResult(common: ResultCommon, error: unknown): EvalResult {
+  const message = error instanceof Error ? error.message : String(error);
+  log.error({ variantHash: common.variantHash, device: common.device, err: error }, "internal error while measuring a variant");
+  return { ...common, status: "infra_error", cause: `internal error: ${message}`, retryable: false };
+}
 
 /** Compiles the variant, applies the symbol policy and links it with the generated harness. */
 export async function buildVariant(executor: Executor, variant: Variant, device: HardwareProfile): Promise<BuildOutcome> {
+  checkSpecOnDevice(variant.spec, device);
   // CUDA: nvcc + ptxas stats + CUDA symbol policy + the two-part CUDA harness (harness/cuda/pipeline.ts).
   if (variant.spec.language === "cuda") return buildCudaVariant(executor, variant, device);
   const startedAt = new Date().toISOString();
@@ -114,7 +118,11 @@ export async function buildVariant(executor: Executor, variant: Variant, device:
 
     const compiled = await step(plan.commands.compileVariant);
     if (compiled.timedOut) return failed({ status: "timeout", limitMs: plan.limits.buildMs, phase: "build" });
-    if (compiled.exitCode !== 0) return failed({ status: "compile_error", log: failedBuildLog(compiled) });
+    if (unfinished(compiled)) {
+      const why = classifyBuildFailure("the compiler", compiled);
+      if (why.kind === "infra") throw why.fault;
+      return failed({ status: "compile_error", log: why.log });
+    }
 
     const nm = await step(plan.commands.listSymbols);
     if (nm.exitCode !== 0) throw new InfraFault(`nm failed on variant.o: ${tail(nm.stderr, 500)}`, false);
@@ -125,10 +133,14 @@ export async function buildVariant(executor: Executor, variant: Variant, device:
     }
 
     const harness = await step(plan.commands.compileHarness);
-    if (harness.exitCode !== 0) throw new InfraFault(`the generated harness did not compile (a nightshift bug): ${tail(harness.stderr, 2000)}`, false);
+    if (unfinished(harness)) throw trustedStepFault("compiling the generated harness", harness, plan.limits.buildMs);
     const linked = await step(plan.commands.link);
     if (linked.timedOut) return failed({ status: "timeout", limitMs: plan.limits.buildMs, phase: "build" });
-    if (linked.exitCode !== 0) return failed({ status: "compile_error", log: failedBuildLog(linked) });
+    if (unfinished(linked)) {
+      const why = classifyBuildFailure("the linker", linked);
+      if (why.kind === "infra") throw why.fault;
+      return failed({ status: "compile_error", log: why.log });
+    }
 
     const object = await readOptional(executor, `${dir}/${FILES.variantObject}`);
     const build: BuildInfo = { ...info(), stats: object ? { objectBytes: object.length } : {} };
@@ -182,18 +194,16 @@ export async function measureVariant(executor: Executor, built: BuiltVariant, de
       throw new InfraFault(`${executor.name}: cannot stage the reference: ${(error as Error).message}`, true);
     }
     const refBuild = await run(executor, { argv: plan.commands.buildReference, cwd: refDir, timeoutMs: plan.limits.buildMs });
-    if (refBuild.exitCode !== 0) throw new InfraFault(`the spec's reference did not build with the compare program: ${tail(refBuild.stderr, 2000)}`, false);
+    if (unfinished(refBuild)) throw trustedStepFault("building the spec's reference with the compare program", refBuild, plan.limits.buildMs);
+    // The reference and the compare program are trusted: their failure says nothing about the variant.
     const refRun = await run(executor, { argv: [`${refDir}/${FILES.compareBinary}`, String(seed), dir], cwd: refDir, timeoutMs: plan.limits.referenceMs });
-    if (refRun.timedOut) return { ...common(), status: "timeout", limitMs: plan.limits.referenceMs, phase: "reference" };
-    if (refRun.exitCode !== 0 || refRun.signal !== null) {
-      return { ...common(), status: "runtime_error", exitCode: refRun.exitCode, signal: refRun.signal, stderrTail: tail(refRun.stderr), phase: "reference" };
-    }
+    if (unfinished(refRun)) throw trustedStepFault("the compare program (the spec's reference)", refRun, plan.limits.referenceMs);
     const verdictText = await readOptional(executor, `${refDir}/${FILES.verdict}`);
     const verdict = parseJsonFile<Verdict>(verdictText ? verdictText.toString("utf8") : null);
     if (!verdict) throw new InfraFault("the compare program finished without a readable verdict.json", false);
     return interpretVerdict(ctx(), verdict, report!, samples, variantRun.wallMs);
   } catch (fault) {
-    return infraResult(common(), fault);
+    return fault instanceof InfraFault ? infraResult(common(), fault) : internalErrorResult(common(), fault);
   } finally {
     if (refDir) await executor.remove(refDir).catch(() => undefined);
   }

@@ -67,6 +67,11 @@ export interface VerificationCase {
   ok: boolean;
   maxAbsError: number;
   maxRelError: number;
+  /**
+   * The largest |received - expected| / (atol + rtol * |expected|) over the case's outputs: how much of its
+   * tolerance the worst element used (below 1 passes). Absent in results recorded before it was measured.
+   */
+  toleranceUsed?: number;
 }
 
 export interface Verification {

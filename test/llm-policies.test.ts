@@ -142,6 +142,7 @@ function planInput(over: Partial<PlanInput> = {}): PlanInput {
 function coderInput(over: Partial<CoderInput> = {}): CoderInput {
   return {
     spec,
+    device: "h200",
     proposal: { params: { UNROLL: 4, BLOCK: 128 }, idea: "peel the tail out of the unrolled loop so the inner loop has no bounds check", proposedBy: "model" },
     parentSource: TEMPLATE,
     parentHash: null,

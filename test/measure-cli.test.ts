@@ -43,6 +43,14 @@ describe("nightshift measure", () => {
     expect(stderr).not.toMatch(/\n\s+at /);
   });
 
+  it("exits 2 before building anything for a C kernel on a GPU profile without a cpu section", () => {
+    const { code, stdout, stderr } = measure(SAXPY_DIR, "--device", "h200");
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+    expect(stderr).toContain("device h200: expected a profile with a cpu section");
+  });
+
   it("exits 2 for a parameter value outside the search space", () => {
     const { code, stderr } = measure(SAXPY_DIR, "--params", "UNROLL=3", "--device", PROFILE);
     expect(code).toBe(2);

@@ -1,10 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deviceMacro, writeDispatch, type DispatchInput } from "../results/dispatch.ts";
-import type { VerifiedVariant } from "../results/summary.ts";
+import type { AcceptedVariant } from "../results/summary.ts";
 import type { Params } from "../specs/schema.ts";
 
 let dir: string;
@@ -13,7 +13,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const verified = (device: string, params: Params, medianMs: number, replayed = false): VerifiedVariant => ({
+const verified = (device: string, params: Params, medianMs: number, replayed = false): AcceptedVariant => ({
   device,
   variantHash: `${device}-hash`.padEnd(16, "0").slice(0, 16),
   params,
@@ -24,9 +24,10 @@ const verified = (device: string, params: Params, medianMs: number, replayed = f
   evaluationId: 1,
   measurements: 1,
   replayed,
+  acceptedVerdict: "first verified variant",
 });
 
-const input = (best: VerifiedVariant[]): DispatchInput => ({
+const input = (best: AcceptedVariant[]): DispatchInput => ({
   specName: "matmul",
   specId: "matmul-0123456789ab",
   language: "c",
@@ -80,6 +81,19 @@ describe("dispatch header", () => {
     const out = join(dir, "empty");
     writeDispatch(out, input([verified("replayed-gpu", { TILE: 8, LOOP_ORDER: "ijk", SCALE: 1 }, 1, true)]));
     expect(useHeader(out, [])).toBe("count=0\n");
+  });
+
+  it("says in the header that every entry is the variant the critic accepted", () => {
+    const out = join(dir, "comment");
+    writeDispatch(out, input([verified("epyc", { TILE: 32, LOOP_ORDER: "kij", SCALE: 2 }, 4.1)]));
+    expect(readFileSync(join(out, "matmul_dispatch.h"), "utf8")).toContain("Every entry is the variant the critic accepted (verified and confirmed against the incumbent)");
+  });
+
+  it("fails in one line naming the folder when --out is a file, not a stack trace", () => {
+    const file = join(dir, "not-a-folder");
+    writeFileSync(file, "x");
+    expect(() => writeDispatch(file, input([]))).toThrow(`--out: expected a writable folder, received ${JSON.stringify(file)} (a file, not a folder, is at that path)`);
+    expect(() => writeDispatch(join(file, "below"), input([]))).toThrow(/--out: expected a writable folder, received .*not-a-folder\/below" \(a file is in the way/);
   });
 
   it("refuses device names that would share a macro", () => {

@@ -1,8 +1,9 @@
 // A finished two-device campaign in a real store, shaped like a night of tuning: a baseline, improvements,
-// failures of every common kind, a confirmation that caught a wrong result, a model rewrite, ledger lessons
-// and model calls.
+// failures of every common kind, a confirmation that caught a wrong result, a model rewrite the critic
+// accepted, ledger lessons and model calls.
 
 import { join } from "node:path";
+import type { Incumbent } from "../agents/types.ts";
 import { openStore } from "../results/store.ts";
 import type { Store } from "../results/types.ts";
 import type { EvalResult, Roofline, Variant } from "../runners/types.ts";
@@ -27,6 +28,11 @@ export function around(center: number, n = 15): number[] {
 }
 
 const ROOFLINE: Roofline = { bytes: 12582912, flops: 1048576, achievedGBs: 14.2, achievedGflops: 1.18, bandwidthFraction: 0.71, computeFraction: 0.0118, floorMs: 0.63 };
+
+/** What the critic records when it accepts `v` on `device`. */
+export function incumbent(device: string, v: Variant, medianMs: number, ci95Ms: [number, number]): Incumbent {
+  return { device, variantHash: v.hash, params: v.params, family: v.origin === "model" ? v.hash : "template", medianMs, ci95Ms };
+}
 
 export function buildNight(dir: string): NightFixture {
   const spec = writeSpecFolder(join(dir, "vadd"));
@@ -57,15 +63,16 @@ export function buildNight(dir: string): NightFixture {
   add(u4b32, okResult(u4b32, "cpu-a", around(2.2)));
   add(u4, okResult(u4, "cpu-a", around(1.85, 25), { roofline: ROOFLINE, registers: 12 }), "confirm");
   add(u2b32, okResult(u2b32, "cpu-a", around(1.84)));
-  const incumbent = (v: Variant, medianMs: number, ci95Ms: [number, number]) => ({ device: "cpu-a", variantHash: v.hash, params: v.params, family: "template", medianMs, ci95Ms });
-  store.appendIncumbent(id, incumbent(base, 4.0, [3.97, 4.03]), "first verified variant (the baseline)");
-  store.appendIncumbent(id, incumbent(u4, 1.86, [1.84, 1.88]), `accepted ${u4.hash} after interleaved confirmation: 1.9x faster`);
+  store.appendIncumbent(id, incumbent("cpu-a", base, 4.0, [3.97, 4.03]), "first verified variant (the baseline)");
+  store.appendIncumbent(id, incumbent("cpu-a", u4, 1.86, [1.84, 1.88]), `accepted ${u4.hash} after interleaved confirmation: 1.9x faster`);
 
   // cpu-b: the model rewrite wins.
   add(base, okResult(base, "cpu-b", around(6.0)));
   add(u4, okResult(u4, "cpu-b", around(3.1)));
   add(rewrite, okResult(rewrite, "cpu-b", around(2.4)));
   add(u8, compileError(u8, "cpu-b"));
+  store.appendIncumbent(id, incumbent("cpu-b", base, 6.0, [5.97, 6.03]), "first verified variant (the baseline)");
+  store.appendIncumbent(id, incumbent("cpu-b", rewrite, 2.4, [2.38, 2.42]), `accepted ${rewrite.hash} after interleaved confirmation: 2.5x faster`);
 
   store.appendLedger(id, { status: "compile_error", pattern: { UNROLL: 8 }, message: "UNROLL=8 does not compile", variantHash: u8.hash, device: "cpu-a", occurrences: 1 });
   store.appendLedger(id, { status: "compile_error", pattern: { UNROLL: 8 }, message: "UNROLL=8 does not compile", variantHash: u8.hash, device: "cpu-a", occurrences: 2 });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeReport, type ReportFiles } from "../results/report.ts";
 import { baselineOf, bestVerified, failuresByKind, speedupOver, verifiedVariants } from "../results/summary.ts";
-import { buildNight, type NightFixture } from "./report-fixtures.ts";
+import { buildNight, incumbent, type NightFixture } from "./report-fixtures.ts";
 
 let dir: string;
 let night: NightFixture;
@@ -28,8 +28,9 @@ describe("summary queries", () => {
     const evaluations = night.store.evaluations(night.campaignId);
     const verified = verifiedVariants(evaluations, "cpu-a");
     expect(verified.map((v) => v.variantHash)).not.toContain(night.cheater.hash);
-    // Without the critic's records the fastest verified variant is the best, even a close call.
-    expect(bestVerified(evaluations, "cpu-a")!.variantHash).toBe(night.closeCall.hash);
+    // The close call is verified and the fastest, yet without an acceptance by the critic it is no winner.
+    expect(verified[0]!.variantHash).toBe(night.closeCall.hash);
+    expect(bestVerified(evaluations, "cpu-a", [])).toBeNull();
     // The confirmation run (25 samples) is the one reported for a re-measured variant.
     const remeasured = verified.find((v) => v.variantHash === night.bestA.hash)!;
     expect(remeasured.samples).toBe(25);
@@ -43,6 +44,13 @@ describe("summary queries", () => {
     expect(best.medianMs).toBe(1.86);
     expect(best.ci95Ms).toEqual([1.84, 1.88]);
     expect(best.acceptedVerdict).toContain("after interleaved confirmation");
+  });
+
+  it("names no best when the only variant the critic accepted was later found wrong, however fast the others", () => {
+    const evaluations = night.store.evaluations(night.campaignId);
+    const withdrawn = [{ campaignId: night.campaignId, incumbent: incumbent("cpu-a", night.cheater, 0.9, [0.89, 0.91]), verdict: "first verified variant", createdAt: "2026-01-01T00:00:00Z" }];
+    expect(verifiedVariants(evaluations, "cpu-a").length).toBeGreaterThan(0);
+    expect(bestVerified(evaluations, "cpu-a", withdrawn)).toBeNull();
   });
 
   it("gives the speedup over the baseline with an interval from both medians' intervals", () => {
@@ -96,7 +104,7 @@ describe("writeReport", () => {
 
   it("marks the model rewrite that won on a device with its parent", () => {
     const cpuB = markdown.slice(markdown.indexOf("## Device cpu-b"), markdown.indexOf("## Ledger"));
-    expect(cpuB).toContain("The critic recorded no acceptance");
+    expect(cpuB).toContain(`- Accepted by the critic: accepted ${night.bestB.hash}`);
     expect(cpuB).toContain(`\`${night.bestB.hash}\` (model rewrite of \`${night.bestB.parentHash}\`)`);
     expect(cpuB).toContain("**model rewrite**");
   });

@@ -21,6 +21,8 @@ ${COMPARE_MAIN}`;
 const COMPARE_MAIN = String.raw`
 typedef struct {
   double max_abs, max_rel;
+  /* The largest |got - want| / (atol + rtol |want|): what share of its tolerance the worst element used (< 1 passes). */
+  double worst;
   long long first_bad;
   double expected, received;
   int missing;
@@ -43,25 +45,31 @@ static void* ns_read_dump(const char* name, size_t bytes) {
   return p;
 }
 
-static void ns_track(ns_cmp* r, long long i, double abs_err, double rel_err, double want, double got, int bad) {
+static double ns_tolerance_used(double abs_err, double allowed) {
+  return allowed > 0 ? abs_err / allowed : (abs_err == 0 ? 0 : INFINITY);
+}
+
+static void ns_track(ns_cmp* r, long long i, double abs_err, double rel_err, double used, double want, double got, int bad) {
   if (abs_err > r->max_abs || abs_err != abs_err) r->max_abs = abs_err != abs_err ? INFINITY : abs_err;
   if (rel_err > r->max_rel || rel_err != rel_err) r->max_rel = rel_err != rel_err ? INFINITY : rel_err;
+  if (used > r->worst || used != used) r->worst = used != used ? INFINITY : used;
   if (bad && r->first_bad < 0) { r->first_bad = i; r->expected = want; r->received = got; }
 }
 
 #define NS_COMPARE_FLOAT(T)                                                               \
   for (size_t i = 0; i < n; i++) {                                                        \
     double want = (double)((const T*)expected)[i], got = (double)((const T*)received)[i]; \
-    double abs_err, rel_err;                                                              \
+    double abs_err, rel_err, used;                                                        \
     int bad;                                                                              \
-    if (got != got) { abs_err = INFINITY; rel_err = INFINITY; bad = 1; }                  \
-    else if (isinf(want) || isinf(got)) { bad = want != got; abs_err = bad ? INFINITY : 0; rel_err = abs_err; } \
+    if (got != got) { abs_err = INFINITY; rel_err = INFINITY; used = INFINITY; bad = 1; } \
+    else if (isinf(want) || isinf(got)) { bad = want != got; abs_err = bad ? INFINITY : 0; rel_err = abs_err; used = abs_err; } \
     else {                                                                                \
       abs_err = fabs(got - want);                                                         \
       rel_err = want != 0 ? abs_err / fabs(want) : (abs_err == 0 ? 0 : INFINITY);         \
+      used = ns_tolerance_used(abs_err, atol + rtol * fabs(want));                        \
       bad = !(abs_err <= atol + rtol * fabs(want));                                       \
     }                                                                                     \
-    if (bad || abs_err > r->max_abs || rel_err > r->max_rel) ns_track(r, (long long)i, abs_err, rel_err, want, got, bad); \
+    if (bad || abs_err > r->max_abs || rel_err > r->max_rel || used > r->worst) ns_track(r, (long long)i, abs_err, rel_err, used, want, got, bad); \
   }
 
 #define NS_COMPARE_INT(T)                                                                  \
@@ -69,7 +77,7 @@ static void ns_track(ns_cmp* r, long long i, double abs_err, double rel_err, dou
     T want = ((const T*)expected)[i], got = ((const T*)received)[i];                       \
     if (want != got) {                                                                     \
       double w = (double)want, g = (double)got, abs_err = fabs(g - w);                     \
-      ns_track(r, (long long)i, abs_err, w != 0 ? abs_err / fabs(w) : INFINITY, w, g, !(abs_err <= atol + rtol * fabs(w))); \
+      ns_track(r, (long long)i, abs_err, w != 0 ? abs_err / fabs(w) : INFINITY, ns_tolerance_used(abs_err, atol + rtol * fabs(w)), w, g, !(abs_err <= atol + rtol * fabs(w))); \
     }                                                                                      \
   }
 
@@ -137,7 +145,7 @@ static void ns_write_failure(FILE* f, const char* key, const ns_failure* x, uint
 }
 
 static ns_cmp ns_fresh_cmp(void) {
-  ns_cmp c = { 0, 0, -1, 0, 0, 0 };
+  ns_cmp c = { 0, 0, 0, -1, 0, 0, 0 };
   return c;
 }
 
@@ -145,7 +153,7 @@ static ns_cmp ns_fresh_cmp(void) {
 static int ns_check_output(const char* name, const void* expected, int k, int b, ns_cmp* c, void** keep) {
   void* got = ns_read_dump(name, ns_bytes(k, b));
   *c = ns_fresh_cmp();
-  if (!got) { c->missing = 1; c->max_abs = INFINITY; c->max_rel = INFINITY; if (keep) *keep = NULL; return 0; }
+  if (!got) { c->missing = 1; c->max_abs = INFINITY; c->max_rel = INFINITY; c->worst = INFINITY; if (keep) *keep = NULL; return 0; }
   ns_compare(got, expected, ns_case_len[k][b], ns_buf_dtype[b], c);
   if (keep) *keep = got; else free(got);
   return c->first_bad < 0;
@@ -186,7 +194,7 @@ int main(int argc, char** argv) {
       }
     }
     ns_call_reference(bufs, ns_case_scalar[k]);
-    double case_abs = 0, case_rel = 0;
+    double case_abs = 0, case_rel = 0, case_worst = 0;
     int case_ok = 1;
     for (int b = 0; b < NS_NBUF; b++) {
       if (ns_buf_intent[b] == NS_IN) continue;
@@ -203,6 +211,7 @@ int main(int argc, char** argv) {
       if (!ns_check_output(name, bufs[b], k, b, &c, &first)) { ns_note(&ns_wrong, k, b, "first", &c); case_ok = 0; }
       if (c.max_abs > case_abs) case_abs = c.max_abs;
       if (c.max_rel > case_rel) case_rel = c.max_rel;
+      if (c.worst > case_worst) case_worst = c.worst;
       snprintf(name, sizeof name, "c%d_%s_2.bin", k, ns_buf_name[b]);
       if (!ns_check_output(name, bufs[b], k, b, &c, &second)) ns_note(&ns_wrong, k, b, "second", &c);
       else if (first) {
@@ -223,6 +232,8 @@ int main(int argc, char** argv) {
       ns_json_number(out, case_abs);
       fputs(",\"maxRelError\":", out);
       ns_json_number(out, case_rel);
+      fputs(",\"toleranceUsed\":", out);
+      ns_json_number(out, case_worst);
       fputc('}', out);
       first_case = 0;
     }

@@ -10,6 +10,7 @@ import { tail } from "../interpret.ts";
 import { theoreticalOccupancy, toOccupancy } from "../occupancy.ts";
 import { compileStatsFromEntry, findEntry, parsePtxas } from "../ptxas.ts";
 import { parseNm } from "../symbols.ts";
+import { classifyBuildFailure, failed as unfinished, InfraFault as Infra, trustedStepFault } from "../step-failure.ts";
 import { sha256 } from "../variant.ts";
 import { CUDA_FILES } from "./build.ts";
 import { generateCudaHarness } from "./harness.ts";
@@ -19,13 +20,6 @@ import { checkCudaSymbols } from "./symbols.ts";
 
 type Exited = Extract<ExecResult, { kind: "exited" }>;
 type WithoutCommon<T> = T extends unknown ? Omit<T, keyof ResultCommon> : never;
-
-class Infra {
-  constructor(
-    readonly cause: string,
-    readonly retryable: boolean,
-  ) {}
-}
 
 async function exec(executor: Executor, request: ExecRequest): Promise<Exited> {
   let result: ExecResult;
@@ -74,7 +68,11 @@ export async function buildCudaVariant(executor: Executor, variant: Variant, dev
 
     const compiled = await step(plan.cuda.compileVariant);
     if (compiled.timedOut) return failed({ status: "timeout", limitMs: plan.limits.buildMs, phase: "build" });
-    if (compiled.exitCode !== 0) return failed({ status: "compile_error", log: tail(`${compiled.stderr}${compiled.stdout}`, 8000) || `nvcc exit code ${compiled.exitCode}` });
+    if (unfinished(compiled)) {
+      const why = classifyBuildFailure("nvcc", compiled);
+      if (why.kind === "infra") throw why.fault;
+      return failed({ status: "compile_error", log: why.log });
+    }
     measured = statsFromPtxas(plan, compiled.stdout + compiled.stderr);
 
     const nm = await step(plan.cuda.listSymbols);
@@ -90,11 +88,15 @@ export async function buildCudaVariant(executor: Executor, variant: Variant, dev
       [plan.cuda.compileLayer, "the generated CUDA layer"],
     ] as const) {
       const r = await step(argv);
-      if (r.exitCode !== 0) throw new Infra(`${what} did not compile (a nightshift bug or a broken toolkit): ${tail(r.stderr + r.stdout, 2000)}`, false);
+      if (unfinished(r)) throw trustedStepFault(`compiling ${what} (a nightshift bug or a broken toolkit if it exited with an error)`, r, plan.limits.buildMs);
     }
     const linked = await step(plan.cuda.link);
     if (linked.timedOut) return failed({ status: "timeout", limitMs: plan.limits.buildMs, phase: "build" });
-    if (linked.exitCode !== 0) return failed({ status: "compile_error", log: tail(`${linked.stderr}${linked.stdout}`, 8000) });
+    if (unfinished(linked)) {
+      const why = classifyBuildFailure("the nvcc link", linked);
+      if (why.kind === "infra") throw why.fault;
+      return failed({ status: "compile_error", log: why.log });
+    }
 
     const object = await executor.readFile(`${dir}/${CUDA_FILES.variantObject}`).catch(() => null);
     if (object) measured = { ...measured, stats: { ...measured.stats, objectBytes: object.length } };
