@@ -36,7 +36,7 @@ export function lockCampaign(storePath: string, id: string): () => void {
   const release = () => rmSync(path, { force: true });
   lockStep(`campaign ${id}: could not write the lock ${mine}`, () => writeFileSync(mine, String(process.pid)));
   try {
-    for (let attempt = 0; attempt < 5; attempt++) {
+    for (let attempt = 0; attempt < 100; attempt++) {
       if (linkLock(mine, path, id)) return release;
       const owner = lockOwner(path, id);
       if (owner === null) continue; // released meanwhile: try again
@@ -91,6 +91,8 @@ function takeOverStale(path: string, dead: number, mine: string, id: string): vo
   if (!linkLock(mine, takeover, id)) {
     const holder = lockOwner(takeover, id);
     if (holder !== null && !isAlive(holder)) rmSync(takeover, { force: true });
+    // Another process is taking the stale lock over right now: give it a moment to finish.
+    else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
     return;
   }
   try {

@@ -65,6 +65,10 @@ export function checkProfileSemantics(profile: HardwareProfileFile, where: strin
   if (profile.kind === "cpu" && !profile.cpu && !replay) {
     fail("PROFILE_INVALID", `profile.cpu: expected CPU limits and peaks for a profile of kind "cpu", received nothing (${where})`);
   }
+  // Every CUDA kernel's physics floor falls back to the FP32 rate; without it an impossible time would pass.
+  if (profile.gpu && profile.gpu.peakTflops.float32 === undefined) {
+    fail("PROFILE_INVALID", `profile.gpu.peakTflops.float32: expected the FP32 peak in TFLOP/s, received nothing (${where})`);
+  }
   const ssh = profile.reach.via === "ssh" ? { field: "profile.reach", reach: profile.reach } : profile.reach.via === "slurm" && profile.reach.login ? { field: "profile.reach.login", reach: profile.reach.login } : null;
   if (ssh && !ssh.reach.hostKeySha256 && !ssh.reach.knownHostsFile) {
     fail(

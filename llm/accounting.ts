@@ -89,9 +89,11 @@ export class Accountant {
     return this.exhaustedLogged;
   }
 
-  /** The campaign's spend: this process's calls and, once read, those recorded before it. */
+  /**
+   * The campaign's spend: this process's calls and those recorded before it, read at the first budget
+   * check (not here: metrics are read after the campaign, when its store may be closed).
+   */
   totals(): Readonly<Spend> {
-    this.seed();
     return { ...this.spend };
   }
 

@@ -1,7 +1,8 @@
 // The per-variant pipeline, written once against the Executor interface and split in two steps:
 // buildVariant (compile, symbol policy, link: may overlap with other work) and measureVariant (the
 // variant run, then the reference in a freshly staged directory, then interpretation: strictly one at a
-// time on a device). Every failure becomes an EvalResult; an executor rejection becomes infra_error.
+// time on a device). Every failure becomes an EvalResult; an executor rejection, a failure of the trusted side
+// (harness build, reference, compare program) and an exception after the variant ran become infra_error.
 
 import { randomInt } from "node:crypto";
 import { log } from "../core/log.ts";

@@ -13,6 +13,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { describeValue, fail, isNightshiftError } from "../core/errors.ts";
 import type { HardwareProfile } from "../hardware-profiles/schema.ts";
+import { checkSpecOnDevice } from "../harness/device-fit.ts";
 import { loadReplayData } from "../spaces/load.ts";
 import { isRecord, readJsonFile } from "../spaces/read-json.ts";
 import { parseT1 } from "../spaces/t1.ts";
@@ -43,7 +44,12 @@ export function isSpaceFile(path: string): boolean {
  * campaign's devices because only replay devices can answer for it.
  */
 export function loadCampaignSpec(path: string, profiles: readonly HardwareProfile[]): KernelSpec {
-  if (!isSpaceFile(path)) return loadSpec(path);
+  if (!isSpaceFile(path)) {
+    const spec = loadSpec(path);
+    // Refused here, before a campaign is created: a C kernel on a GPU profile would time the wrong machine.
+    for (const profile of profiles) checkSpecOnDevice(spec, profile);
+    return spec;
+  }
   const real = profiles.filter((p) => p.reach.via !== "replay");
   if (real.length > 0) {
     fail(

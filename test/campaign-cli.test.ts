@@ -4,7 +4,9 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { printOutcome } from "../cli/run.ts";
+import type { CampaignOutcome, DeviceOutcome } from "../graphs/run-campaign.ts";
 
 const CLI = join(import.meta.dirname, "..", "bin", "nightshift.js");
 const SPEC = join(import.meta.dirname, "fixtures", "fast-kernel");
@@ -24,7 +26,9 @@ describe("nightshift run, list, results, report", () => {
     const lines = run.stdout.trim().split("\n");
     expect(lines).toHaveLength(1);
     const outcome = JSON.parse(lines[0]!);
-    expect(Object.keys(outcome)).toEqual(["campaignId", "evaluations", "stopReason", "baseline", "best", "speedup"]);
+    expect(Object.keys(outcome)).toEqual(["campaignId", "evaluations", "stopReason", "baseline", "best", "speedup", "verified", "devices"]);
+    expect(outcome.verified).toBe(true);
+    expect(outcome.devices).toEqual([expect.objectContaining({ device: "local", evaluations: 4, verified: true, speedupCi: [expect.any(Number), expect.any(Number)] })]);
     expect(outcome).toMatchObject({ evaluations: 4, stopReason: "budget", baseline: { params: { UNROLL: 1, PASSES: 16, FLAVOR: "plain" } } });
     expect(outcome.best.ci).toHaveLength(2);
     expect(outcome.speedup).toBeCloseTo(outcome.baseline.medianMs / outcome.best.medianMs, 2);
@@ -71,5 +75,42 @@ describe("nightshift run, list, results, report", () => {
     expect(unknown.stderr).toContain("[CAMPAIGN_NOT_FOUND]");
     expect(unknown.stderr).toContain(id);
     for (const r of [badBudget, unknown]) expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe("the printed outcome", () => {
+  const device: DeviceOutcome = {
+    device: "replay-gpu",
+    evaluations: 5,
+    confirms: 6,
+    infraErrors: 0,
+    failures: {},
+    stopReason: "budget",
+    baseline: { params: { TILE: 1 }, medianMs: 2, ci: [1.9, 2.1] },
+    best: { params: { TILE: 8 }, medianMs: 1, ci: [0.95, 1.05], variantHash: "h8" },
+    speedup: 2,
+    speedupCi: [1.81, 2.211],
+    verified: false,
+    diagnosis: null,
+  };
+  const outcome: CampaignOutcome = { campaignId: "c-1", spec: "k", state: "finished", evaluations: 5, stopReason: "budget", baseline: device.baseline, best: device.best, speedup: 2, verified: false, devices: [device] };
+  const printed = (json: boolean): string => {
+    const write = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+    try {
+      printOutcome(outcome, json);
+      return write.mock.calls.map((c) => String(c[0])).join("");
+    } finally {
+      write.mockRestore();
+    }
+  };
+
+  it("says in --json that a replayed best is not verified, with the per-device entries even for one device", () => {
+    const json = JSON.parse(printed(true));
+    expect(json.verified).toBe(false);
+    expect(json.devices).toEqual([expect.objectContaining({ device: "replay-gpu", verified: false, speedupCi: [1.81, 2.211] })]);
+  });
+
+  it("prints the speedup with its confidence interval", () => {
+    expect(printed(false)).toContain("speedup  2.00x (95% CI 1.81x..2.21x) over the baseline (replayed from recorded data, not verified here)");
   });
 });

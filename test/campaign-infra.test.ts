@@ -72,7 +72,7 @@ describe("infrastructure errors", () => {
       { specDir: SPEC, devices: ["local"], budget: 2, seed: 5, tuning: { retryDelaysMs: [5], maxInfraRounds: 2 } },
       { dbPath, runnerFor },
     );
-    expect(first.stopReason).toBe("interrupted");
+    expect(first.stopReason).toBe("device_down");
     expect(first.evaluations).toBe(0);
     expect(first.devices[0]!.infraErrors).toBe(4);
     expect(first.state).toBe("running");

@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { NightshiftError } from "../core/errors.ts";
-import { loadProfile } from "../hardware-profiles/load.ts";
+import { loadProfile, parseProfile } from "../hardware-profiles/load.ts";
 import type { HardwareProfile } from "../hardware-profiles/schema.ts";
 import { checkSpecOnDevice } from "../harness/device-fit.ts";
 import { makeVariant } from "../harness/variant.ts";
@@ -77,6 +77,13 @@ describe("checking a spec against a device before anything runs", () => {
     expect(error.code).toBe("PROFILE_INVALID");
     expect(error.message).toContain("peakTflops.float32");
     expect(() => devicePeaks(noPeaks, cudaSpec())).toThrow(/peakTflops/);
+  });
+
+  it("refuses at load a GPU profile without the FP32 peak every CUDA floor can fall back to", () => {
+    const { file: _file, ...raw } = h200;
+    const error = thrown(() => parseProfile({ ...raw, gpu: { ...h200.gpu!, peakTflops: { float64: 34 } } }, "lab/gpu.json"));
+    expect(error.code).toBe("PROFILE_INVALID");
+    expect(error.message).toContain("profile.gpu.peakTflops.float32");
   });
 
   it("accepts matching pairs and replay devices, which answer from recorded data", () => {
@@ -187,7 +194,7 @@ describe("expressions evaluated for a variant's parameters at configuration time
 
   it("refuses a CUDA configuration whose launch grid is not a whole number at one of the verify sizes", () => {
     const base = cudaSpec();
-    const spec = { ...base, launch: { ...base.launch!, grid: ["N / BN", "M // BM", "1"] } };
+    const spec = { ...base, launch: { ...base.launch!, grid: ["N / BN", "M // BM", "1"] as [string, string, string] } };
     // 2048 / 32 is whole at the tuning size; 129 / 32 at the first verify size is not.
     const error = thrown(() => makeVariant(spec, base.baseline));
     expect(error.code).toBe("PARAMS_INVALID");

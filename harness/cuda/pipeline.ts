@@ -88,7 +88,7 @@ export async function buildCudaVariant(executor: Executor, variant: Variant, dev
       [plan.cuda.compileLayer, "the generated CUDA layer"],
     ] as const) {
       const r = await step(argv);
-      if (unfinished(r)) throw trustedStepFault(`compiling ${what} (a nightshift bug or a broken toolkit if it exited with an error)`, r, plan.limits.buildMs);
+      if (unfinished(r)) throw trustedStepFault(`compiling ${what} (a nightshift bug or a broken toolkit)`, r, plan.limits.buildMs);
     }
     const linked = await step(plan.cuda.link);
     if (linked.timedOut) return failed({ status: "timeout", limitMs: plan.limits.buildMs, phase: "build" });
