@@ -220,7 +220,7 @@ export async function criticDevice(ctx: CampaignContext, progress: DeviceProgres
       next.incumbent = decision.incumbent;
       // With no verified incumbent left the row names the demoted one; its verdict says it was demoted.
       recordIncumbent(ctx, decision.incumbent ?? demoted, decision.verdict);
-      ctx.emit({ type: "rejected", device, variantHash: demoted.variantHash, reason: decision.verdict });
+      ctx.emit({ type: "demoted", device, variantHash: demoted.variantHash, incumbent: decision.incumbent, reason: decision.verdict });
     } else if (decision.incumbent) {
       next.incumbent = decision.incumbent;
       next.lastImprovementAt = records.length;

@@ -1,5 +1,5 @@
 // Deciding whether a faster-looking variant is really faster. Timing noise on a shared machine easily
-// reaches a few per cent, so a candidate close to the incumbent is re-measured interleaved with it and
+// reaches a few per cent, so every would-be new best is re-measured interleaved with the incumbent and
 // accepted only when a confidence interval of the improvement excludes zero. Everything here is pure and
 // seeded, so a resumed campaign reaches the same verdict from the same samples.
 
@@ -114,7 +114,10 @@ export function judgeImprovement(runs: PairedRuns, options: { minImprovement?: n
   return { ...pooled, accepted: true, pairsWon, pairs, reason: ciText };
 }
 
-/** A close call: the intervals overlap or the candidate is faster by less than `closeFraction`. */
+/**
+ * A close call: the intervals overlap or the candidate is faster by less than `closeFraction`. The critic
+ * no longer skips confirmation outside close calls; this remains for tools that describe a comparison.
+ */
 export function isCloseCall(
   candidate: { medianMs: number; ci95Ms: [number, number] },
   incumbent: { medianMs: number; ci95Ms: [number, number] },

@@ -102,6 +102,11 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): Pro
       }
       logger.warn({ device: event.device }, event.message);
     }
+    if (event.type === "demoted") {
+      const line = lines.get(event.device);
+      if (line) line.bestMs = event.incumbent?.medianMs ?? null;
+      if (!tty) logger.warn({ device: event.device, variant: event.variantHash }, event.reason);
+    }
     if (event.type === "rejected" && !tty) logger.info({ device: event.device, variant: event.variantHash }, event.reason);
     if (event.type === "device_stopped") {
       const line = lines.get(event.device);

@@ -140,6 +140,8 @@ export type CampaignEvent =
     }
   | { type: "accepted"; device: string; incumbent: Incumbent; speedup: number | null; reason: string }
   | { type: "rejected"; device: string; variantHash: string; reason: string }
+  /** The incumbent failed its own confirmation run; `incumbent` is the one it fell back to, if any. */
+  | { type: "demoted"; device: string; variantHash: string; incumbent: Incumbent | null; reason: string }
   | { type: "device_stopped"; device: string; reason: StopReason }
   /** Something worth telling the user that changes no verdict (a policy's unusable output, a failed diagnosis). */
   | { type: "note"; device: string; message: string };

@@ -40,7 +40,7 @@ export function lockCampaign(storePath: string, id: string): () => void {
       if (linkLock(mine, path, id)) return release;
       const owner = lockOwner(path, id);
       if (owner === null) continue; // released meanwhile: try again
-      if (owner !== process.pid && isAlive(owner)) {
+      if (owner > 0 && owner !== process.pid && isAlive(owner)) {
         fail("USAGE", `campaign ${id}: expected no other process running it, received one: process ${owner} holds ${path}`);
       }
       takeOverStale(path, owner, mine, id);
@@ -90,7 +90,7 @@ function takeOverStale(path: string, dead: number, mine: string, id: string): vo
   const takeover = `${path}.takeover`;
   if (!linkLock(mine, takeover, id)) {
     const holder = lockOwner(takeover, id);
-    if (holder !== null && !isAlive(holder)) rmSync(takeover, { force: true });
+    if (holder !== null && (holder === 0 || !isAlive(holder))) rmSync(takeover, { force: true });
     // Another process is taking the stale lock over right now: give it a moment to finish.
     else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
     return;

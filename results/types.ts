@@ -84,7 +84,12 @@ export interface ModelCallRecord {
 export interface AcceptedRecord {
   campaignId: string;
   incumbent: Incumbent;
-  /** The critic's reason, e.g. "accepted ... after interleaved confirmation: ...". */
+  /**
+   * The critic's reason, e.g. "accepted ... after interleaved confirmation: ...". A verdict beginning
+   * "demoted <hash>:" records that the incumbent <hash> failed its own confirmation run: `incumbent` is
+   * then the earlier incumbent the critic fell back to, or <hash> itself when no verified one was left
+   * (the device then has no incumbent until a later round's first verified variant).
+   */
   verdict: string;
   createdAt: string;
 }

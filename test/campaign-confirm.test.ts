@@ -102,12 +102,15 @@ describe("an incumbent that fails its own confirmation run", () => {
     const times: Record<string, number> = { [B]: 1.0, [C1]: 0.5, [C2]: 0.4, [hashOf(plain(2, 4))]: 0.45 };
     // C1 passes its exploration and its own confirmation, then computes a wrong result when it defends.
     const t = setup("demote", [[plain(1, 4)], [plain(1, 1)], [plain(2, 4)]], (v, visit) => (v.hash === C1 && visit === 5 ? { status: "wrong_result" } : around(times[v.hash]!)));
-    const outcome = await startCampaign(t.request({ budget: 3 }), t.options());
+    const outcome = await startCampaign(t.request({ budget: 4 }), t.options());
     const { incumbents, ledger } = t.read(outcome.campaignId);
-    expect(incumbents.map((a) => a.incumbent.variantHash)).toEqual([B, C1, B]);
+    expect(incumbents.map((a) => a.incumbent.variantHash)).toEqual([B, C1, B, hashOf(plain(2, 4))]);
     expect(incumbents[2]!.verdict).toMatch(new RegExp(`^demoted ${C1}: incumbent failed its confirmation run: .*the incumbent is ${B} again; ${C2} not accepted`));
-    expect(outcome.best?.variantHash).toBe(B);
+    expect(outcome.best?.variantHash).toBe(hashOf(plain(2, 4)));
     expect(ledger).toContainEqual(expect.objectContaining({ variantHash: C1, status: "wrong_result" }));
+    expect(t.events).toContainEqual(expect.objectContaining({ type: "demoted", variantHash: C1, incumbent: expect.objectContaining({ variantHash: B }) }));
+    // The round after the demotion plans from the fallback, and rewrites would descend from it.
+    expect(t.planners.get("cpu")!.asked[2]!.incumbent?.variantHash).toBe(B);
   });
 
   it("leaves no incumbent when none earlier is still verified, and the next verified variant starts over", async () => {

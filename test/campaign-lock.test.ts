@@ -23,6 +23,10 @@ describe("the campaign lock", () => {
     expect(readFileSync(`${store}.c-1.lock`, "utf8")).toBe(String(process.pid));
     unlock();
 
+    // A lock file that names no process (left half-written by an older version) is stale too.
+    writeFileSync(`${store}.c-3.lock`, "");
+    lockCampaign(store, "c-3")();
+
     writeFileSync(`${store}.c-2.lock`, String(process.ppid));
     expect(() => lockCampaign(store, "c-2")).toThrow(/expected no other process running it, received one: process \d+/);
   });

@@ -64,7 +64,7 @@ describe("a campaign through the graph", () => {
     store.close();
     const error = await resumeCampaign(id, { dbPath }).catch((e: unknown) => e);
     expect(isNightshiftError(error) && error.code).toBe("CAMPAIGN_FINISHED");
-    expect((error as Error).message).toMatch(/8 evaluations, stopped: budget; local: 8 evaluations, best [\d.]+ ms \([\d.]+x over the baseline\)/);
+    expect((error as Error).message).toMatch(/8 evaluations, stopped: budget \(every evaluation spent\); local: 8 evaluations, best [\d.]+ ms \([\d.]+x over the baseline\)/);
   });
 
   it("keeps two devices apart: each has its own runner, budget, history and incumbent", async () => {

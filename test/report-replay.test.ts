@@ -12,6 +12,7 @@ import { loadReplayData } from "../spaces/load.ts";
 import type { ReplayData } from "../spaces/types.ts";
 import type { KernelSpec } from "../specs/schema.ts";
 import { PNPOLY, readCache, replayProfile, replaySpecFolder } from "./replay-fixtures.ts";
+import { incumbent } from "./report-fixtures.ts";
 
 // A replay campaign stored for real: every 53rd configuration of the pnpoly space on the RTX 3090 data,
 // plus one that failed when it was recorded, appended as a campaign would.
@@ -37,6 +38,11 @@ beforeAll(async () => {
   const runner = new ReplayRunner(profile, { data });
   const results = await runner.run(batch);
   batch.forEach((variant, i) => store.appendEvaluation(campaignId, variant, results[i]!, "explore"));
+  // As the critic of a real campaign would: the first verified variant becomes the accepted incumbent.
+  const first = results.findIndex((r) => r.status === "ok");
+  const r = results[first]!;
+  if (r.status !== "ok") throw new Error("expected an ok replayed result");
+  store.appendIncumbent(campaignId, incumbent("rtx3090", batch[first]!, r.stats.medianMs, r.stats.ci95Ms), "first verified variant");
   store.setCampaignState(campaignId, "finished", "budget");
 });
 afterAll(() => {

@@ -6,11 +6,14 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { EVAL_STATUSES } from "../runners/types.ts";
 import { openStore } from "../results/store.ts";
+import type { EvaluationRecord } from "../results/types.ts";
+import { DEFAULT_TUNING } from "../graphs/run-campaign.ts";
 
 const CLI = join(import.meta.dirname, "..", "bin", "nightshift.js");
 const SPEC = join(import.meta.dirname, "fixtures", "fast-kernel");
 const BUDGET = 10;
 const KILLS = 4;
+const CONFIRM_PAIRS = DEFAULT_TUNING.confirmPairs;
 const dir = mkdtempSync(join(tmpdir(), "nightshift-kill-"));
 const db = join(dir, "store.db");
 const env = { ...process.env, NIGHTSHIFT_LOG_LEVEL: "info", VITEST: "" };
@@ -85,6 +88,24 @@ describe("a campaign killed with SIGKILL at random moments", () => {
       expect(explore.length, context).toBe(BUDGET);
       const hashes = explore.map((e) => e.variantHash);
       expect(new Set(hashes).size, `a variant was measured twice: ${hashes.join(" ")}`).toBe(hashes.length);
+      // Each round's confirmation (the confirm rows after its explore rows) is one interleaved series,
+      // candidate first, never longer than the configured pairs: a critic that ran again after a kill
+      // reused the runs already committed instead of measuring them again.
+      const rounds: EvaluationRecord[][] = [];
+      for (const e of all) {
+        if (e.purpose === "explore") rounds.push([]);
+        else if (e.status !== "infra_error") rounds.at(-1)!.push(e);
+      }
+      for (const confirms of rounds.filter((r) => r.length > 0)) {
+        const order = confirms.map((e) => e.variantHash);
+        expect(order.length, `confirmation runs repeated: ${order.join(" ")}; ${context}`).toBeLessThanOrEqual(2 * CONFIRM_PAIRS);
+        expect(order[1]).not.toBe(order[0]);
+        order.forEach((hash, i) => expect(hash, `not interleaved: ${order.join(" ")}`).toBe(order[i % 2]));
+      }
+      // Every verdict on the incumbent is recorded once, however often its round ran.
+      const verdicts = store.incumbents(id!).map((a) => `${a.incumbent.variantHash} ${a.verdict}`);
+      expect(new Set(verdicts).size, `an incumbent row was recorded twice: ${verdicts.join("\n")}`).toBe(verdicts.length);
+      expect(store.incumbents(id!).length).toBeGreaterThanOrEqual(1);
       for (const e of all) {
         expect(EVAL_STATUSES).toContain(e.status);
         expect(e.result.variantHash).toBe(e.variantHash);
