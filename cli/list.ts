@@ -1,6 +1,8 @@
 // nightshift list: every campaign in the store with its spec, devices, state and evaluations.
 
 import type { Command } from "commander";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { countedEvaluations } from "../agents/history.ts";
 import { defaultDbPath, openStore } from "../results/store.ts";
 
@@ -11,7 +13,14 @@ export function registerList(program: Command): void {
     .option("--db <path>", "result store (default: $NIGHTSHIFT_DB or ./.nightshift/nightshift.db)")
     .option("--json", "print a JSON array")
     .action((flags: { db?: string; json?: boolean }) => {
-      const store = openStore(flags.db ?? defaultDbPath(), { mustExist: true });
+      const path = resolve(flags.db ?? defaultDbPath());
+      // A fresh machine has no database until its first campaign: that is an empty list, not an error,
+      // and listing must not create the file.
+      if (!existsSync(path)) {
+        process.stdout.write(flags.json ? "[]\n" : `no campaigns in ${path}\n`);
+        return;
+      }
+      const store = openStore(path, { mustExist: true });
       try {
         const rows = store.listCampaigns().map((c) => ({
           id: c.id,

@@ -15,7 +15,9 @@ import { registerRun } from "./run.ts";
 const program = new Command()
   .name("nightshift")
   .description("Autotune GPU and CPU kernels overnight; keep only results that were verified.")
-  .showHelpAfterError()
+  // Command-line mistakes get the same one line as every other error; the help is one --help away, and
+  // a screen of it after the error would bury the line that says what was wrong.
+  .configureOutput({ outputError: (text, write) => write(`nightshift: ${text.replace(/^error: /, "").trim()} (see --help) [USAGE]\n`) })
   .exitOverride();
 
 const commands: Array<(program: Command) => void> = [

@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { resolve } from "node:path";
 import { writeReport } from "../results/report.ts";
-import { defaultDbPath, openStore } from "../results/store.ts";
+import { defaultDbPath, openStoreOfCampaign } from "../results/store.ts";
 
 export function registerReport(program: Command): void {
   program
@@ -13,7 +13,7 @@ export function registerReport(program: Command): void {
     .option("--db <path>", "result store (default: $NIGHTSHIFT_DB or ./.nightshift/nightshift.db)")
     .option("--out <dir>", "output folder (default: ./nightshift-report-<id>)")
     .action((id: string, flags: { db?: string; out?: string }) => {
-      const store = openStore(flags.db ?? defaultDbPath(), { mustExist: true });
+      const store = openStoreOfCampaign(flags.db ?? defaultDbPath(), id, "report");
       try {
         const files = writeReport(store, id, resolve(flags.out ?? `nightshift-report-${id}`));
         for (const path of Object.values(files)) process.stdout.write(`${path}\n`);

@@ -1,8 +1,7 @@
 // nightshift results <id>: one row per evaluation (variant hash, parameters, status, median), in order.
 
 import type { Command } from "commander";
-import { fail } from "../core/errors.ts";
-import { defaultDbPath, openStore } from "../results/store.ts";
+import { defaultDbPath, openStoreOfCampaign } from "../results/store.ts";
 
 export function registerResults(program: Command): void {
   program
@@ -12,9 +11,8 @@ export function registerResults(program: Command): void {
     .option("--db <path>", "result store (default: $NIGHTSHIFT_DB or ./.nightshift/nightshift.db)")
     .option("--json", "print a JSON array")
     .action((id: string, flags: { db?: string; json?: boolean }) => {
-      const store = openStore(flags.db ?? defaultDbPath(), { mustExist: true });
+      const store = openStoreOfCampaign(flags.db ?? defaultDbPath(), id, "results");
       try {
-        if (!store.getCampaign(id)) fail("CAMPAIGN_NOT_FOUND", `results: expected a campaign id in ${store.path}, received ${JSON.stringify(id)}`);
         const rows = store.evaluations(id).map((e) => ({
           id: e.id,
           device: e.device,

@@ -54,9 +54,27 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   } catch (error) {
     db.close();
     if (error instanceof NightshiftError) throw error;
-    return fail("STORE_ERROR", `store: expected a nightshift database at ${JSON.stringify(file)}: ${(error as Error).message}`, error);
+    return fail("STORE_ERROR", `store: expected a nightshift database at ${JSON.stringify(file)}, received a file SQLite cannot use (${(error as Error).message})`, error);
   }
   return new SqliteStore(db, file);
+}
+
+/**
+ * The store of a command that reads one campaign (results, report). No database at the path means the
+ * campaign cannot be there, so the error names both the id and the path rather than a missing file.
+ */
+export function openStoreOfCampaign(path: string, id: string, command: string): Store {
+  const file = resolve(path);
+  if (!existsSync(file)) {
+    fail("CAMPAIGN_NOT_FOUND", `${command}: expected a campaign id in ${JSON.stringify(file)}, received ${JSON.stringify(id)} (no database at that path yet; --db or $NIGHTSHIFT_DB chooses another)`);
+  }
+  const store = openStore(file, { mustExist: true });
+  if (store.getCampaign(id) === null) {
+    const known = store.listCampaigns().map((c) => c.id);
+    store.close();
+    fail("CAMPAIGN_NOT_FOUND", `${command}: expected a campaign id in ${JSON.stringify(file)}, received ${JSON.stringify(id)} (${known.length > 0 ? `known: ${known.slice(-5).join(", ")}` : "it holds no campaigns"})`);
+  }
+  return store;
 }
 
 function configure(db: Database.Database): void {

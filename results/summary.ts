@@ -84,8 +84,15 @@ export function bestVerified(evaluations: readonly EvaluationRecord[], device: s
   const mine = accepted.filter((a) => a.incumbent.device === device);
   for (let i = mine.length - 1; i >= 0; i--) {
     const { incumbent, verdict } = mine[i]!;
+    // A demotion naming the demoted variant itself is the critic saying no verified incumbent was left.
+    if (verdict.startsWith(`demoted ${incumbent.variantHash}:`)) return null;
     const v = verified.find((x) => x.variantHash === incumbent.variantHash);
-    if (v) return { ...v, medianMs: incumbent.medianMs, ci95Ms: incumbent.ci95Ms, acceptedVerdict: verdict };
+    if (!v) continue;
+    // A fallback after a demotion was accepted earlier; that acceptance is the evidence, the demotion the context.
+    const original = verdict.startsWith("demoted ")
+      ? mine.slice(0, i).reverse().find((a) => a.incumbent.variantHash === v.variantHash && !a.verdict.startsWith("demoted "))?.verdict
+      : undefined;
+    return { ...v, medianMs: incumbent.medianMs, ci95Ms: incumbent.ci95Ms, acceptedVerdict: original ? `${original} (incumbent again after: ${verdict})` : verdict };
   }
   return null;
 }
@@ -161,30 +168,26 @@ export interface ConvergencePoint {
 }
 
 /**
- * Best-so-far per exploration step; confirmation runs do not spend budget and are left out. When the critic
- * recorded accepted incumbents, the line follows them (each from the step its variant was first measured),
- * so the plot and the report name the same best. Otherwise it follows the fastest ok measurement, except
- * that a variant disqualified later (for example by a confirmation that found a wrong result) never counts,
- * not even before it was caught: the line shows only what the campaign can stand behind.
+ * Best-so-far per exploration step; confirmation runs do not spend budget and are left out. The line
+ * follows the critic's accepted incumbents (each from the step its variant was first measured), the same
+ * records bestVerified reads, so the plot and the report name the same best: an accepted variant a later
+ * run found faulty (a demoted one included) never counts, not even before it was caught. A fast median the
+ * critic never accepted is a point on the plot, never the best.
  */
-export function convergence(evaluations: readonly EvaluationRecord[], device: string, accepted: readonly AcceptedRecord[] = []): ConvergencePoint[] {
+export function convergence(evaluations: readonly EvaluationRecord[], device: string, accepted: readonly AcceptedRecord[]): ConvergencePoint[] {
   const faulted = new Set(evaluations.filter((e) => e.device === device && e.status !== "ok" && e.status !== "infra_error").map((e) => e.variantHash));
   const explored = evaluations.filter((e) => e.device === device && e.purpose === "explore");
   const firstStep = new Map<string, number>();
   explored.forEach((e, i) => firstStep.has(e.variantHash) || firstStep.set(e.variantHash, i + 1));
   const steps = accepted
-    .filter((a) => a.incumbent.device === device && firstStep.has(a.incumbent.variantHash))
+    .filter((a) => a.incumbent.device === device && firstStep.has(a.incumbent.variantHash) && !faulted.has(a.incumbent.variantHash))
     .map((a) => ({ step: firstStep.get(a.incumbent.variantHash)!, medianMs: a.incumbent.medianMs }));
   let best: number | null = null;
   return explored.map((e, i) => {
     const index = i + 1;
     const value = e.status === "ok" ? e.medianMs : null;
     const disqualified = value !== null && faulted.has(e.variantHash);
-    if (steps.length > 0) {
-      for (const s of steps) if (s.step <= index) best = s.medianMs;
-    } else if (value !== null && !disqualified && (best === null || value < best)) {
-      best = value;
-    }
+    for (const s of steps) if (s.step <= index) best = s.medianMs;
     return { index, status: e.status, valueMs: value, disqualified, bestMs: best };
   });
 }

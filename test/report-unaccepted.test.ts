@@ -50,6 +50,11 @@ describe("a device with no standing acceptance", () => {
     expect(markdown).not.toContain("(best)");
   });
 
+  it("draws no best line: the withdrawn acceptance never counts and the faster variant was never accepted", () => {
+    const svg = readFileSync(files.svgPath, "utf8");
+    expect(svg).not.toMatch(/best [\d.]+ ms/);
+  });
+
   it("keeps the device out of the dispatch files and says why", () => {
     const json = JSON.parse(readFileSync(files.jsonPath, "utf8"));
     expect(json.devices).toEqual({});

@@ -53,6 +53,24 @@ describe("summary queries", () => {
     expect(bestVerified(evaluations, "cpu-a", withdrawn)).toBeNull();
   });
 
+  it("after a demotion names the fallback with the verdict it was accepted under, and none when nothing was left", () => {
+    const evaluations = night.store.evaluations(night.campaignId);
+    const base = night.store.evaluations(night.campaignId, { device: "cpu-a" })[0]!;
+    const at = "2026-01-01T00:00:00Z";
+    const baseIncumbent = { device: "cpu-a", variantHash: base.variantHash, params: base.params, family: "template", medianMs: 4, ci95Ms: [3.97, 4.03] as [number, number] };
+    const u4 = incumbent("cpu-a", night.bestA, 1.86, [1.84, 1.88]);
+    const records = [
+      { campaignId: night.campaignId, incumbent: baseIncumbent, verdict: "first verified variant (the baseline)", createdAt: at },
+      { campaignId: night.campaignId, incumbent: u4, verdict: `accepted ${u4.variantHash} after interleaved confirmation`, createdAt: at },
+    ];
+    const fellBack = { campaignId: night.campaignId, incumbent: baseIncumbent, verdict: `demoted ${u4.variantHash}: incumbent failed its confirmation run; the incumbent is ${base.variantHash} again`, createdAt: at };
+    const best = bestVerified(evaluations, "cpu-a", [...records, fellBack])!;
+    expect(best.variantHash).toBe(base.variantHash);
+    expect(best.acceptedVerdict).toMatch(/^first verified variant \(the baseline\) \(incumbent again after: demoted /);
+    const noneLeft = { campaignId: night.campaignId, incumbent: u4, verdict: `demoted ${u4.variantHash}: incumbent failed its confirmation run; no verified incumbent is left`, createdAt: at };
+    expect(bestVerified(evaluations, "cpu-a", [records[1]!, noneLeft])).toBeNull();
+  });
+
   it("gives the speedup over the baseline with an interval from both medians' intervals", () => {
     const evaluations = night.store.evaluations(night.campaignId);
     const baseline = baselineOf(evaluations, "cpu-a", night.spec.baseline)!;
