@@ -9,7 +9,7 @@ export function readJsonFile(file: string): unknown {
   try {
     bytes = readFileSync(file);
   } catch (error) {
-    return fail("SPACE_INVALID", `${file}: cannot read the file (${(error as Error).message})`, error);
+    return fail("SPACE_INVALID", `${file}: expected a readable tuning-space file, received a path that cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, error);
   }
   const text = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes).toString("utf8") : bytes.toString("utf8");
   try {
