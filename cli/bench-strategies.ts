@@ -19,6 +19,7 @@ interface Options {
   json?: boolean;
   transfer?: boolean;
   workers?: string;
+  noisy?: boolean;
 }
 
 function positiveInt(text: string, what: string): number {
@@ -41,6 +42,7 @@ export function registerBenchStrategies(program: Command): void {
     .option("--json", "print the summary as one JSON object")
     .option("--transfer", "also run each strategy with the other devices' data of the same kernel as priors")
     .option("--workers <n>", "worker threads (default: available cores)")
+    .option("--noisy", "strategies observe one recorded sample per evaluation instead of the mean (scores still use the mean)")
     .action(async (o: Options) => {
       const started = performance.now();
       const names = (o.strategies ?? `random,${DEFAULT_STRATEGY}`).split(",").map((s) => s.trim()).filter(Boolean);
@@ -56,7 +58,7 @@ export function registerBenchStrategies(program: Command): void {
       for (const space of o.spaces) {
         for (const strategy of names) {
           for (const transfer of transferable.has(space) ? [false, true] : [false]) {
-            for (let seed = firstSeed; seed < firstSeed + repeats; seed++) jobs.push({ space, strategy, seed, transfer, budget, batch, files: o.spaces });
+            for (let seed = firstSeed; seed < firstSeed + repeats; seed++) jobs.push({ space, strategy, seed, transfer, budget, batch, noisy: o.noisy === true, files: o.spaces });
           }
         }
       }

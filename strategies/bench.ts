@@ -19,6 +19,8 @@ export interface BenchJob {
   transfer: boolean;
   budget: "auto" | number;
   batch: number;
+  /** The strategy sees one recorded sample per evaluation instead of the mean. */
+  noisy?: boolean;
   /** Every space file of the benchmark (where transfer priors come from). */
   files: readonly string[];
 }
@@ -58,6 +60,7 @@ export function runBenchJob(job: BenchJob): BenchRun {
     seed: job.seed,
     budget: baseline.budget,
     batch: job.batch,
+    noisy: job.noisy ?? false,
     ...(priors.length > 0 ? { priors } : {}),
   });
   return {

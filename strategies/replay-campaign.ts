@@ -3,7 +3,8 @@
 // here as a bug rather than silently scored.
 
 import { fail } from "../core/errors.ts";
-import type { ReplayData } from "../spaces/types.ts";
+import type { ReplayData, ReplayEntry } from "../spaces/types.ts";
+import { makeRng, type Rng } from "./rng.ts";
 import type { Observation, PriorData, Strategy } from "./types.ts";
 
 export interface CampaignOptions {
@@ -12,13 +13,25 @@ export interface CampaignOptions {
   /** Configurations proposed per round (free device slots). */
   batch: number;
   priors?: readonly PriorData[];
+  /**
+   * The strategy observes one recorded sample (`times`) per evaluation instead of their mean, so it cannot
+   * win on differences smaller than the noise. The trace keeps the mean: a run is scored on what it found.
+   */
+  noisy?: boolean;
+}
+
+function observed(entry: ReplayEntry, rng: Rng | null): number | null {
+  if (entry.value === null || !rng || !entry.samples || entry.samples.length === 0) return entry.value;
+  return entry.samples[rng.int(entry.samples.length)]!;
 }
 
 /** Objective per evaluation in order (null for a failed configuration). */
 export function runReplayCampaign(strategy: Strategy, data: ReplayData, o: CampaignOptions): (number | null)[] {
   const space = data.space;
   const history: Observation[] = [];
+  const trace: (number | null)[] = [];
   const seen = new Set<string>();
+  const rng = o.noisy ? makeRng(o.seed, 0x6e6f6973) : null;
   const total = Math.min(o.budget, space.validConfigs().length);
   while (history.length < total) {
     const count = Math.min(o.batch, total - history.length);
@@ -32,10 +45,11 @@ export function runReplayCampaign(strategy: Strategy, data: ReplayData, o: Campa
       const entry = data.entries.get(key);
       if (!entry) fail("REPLAY_MISS", `${data.file}: expected a measurement for ${key} (valid under the restrictions), received none`);
       seen.add(key);
-      history.push({ config, value: entry.value });
+      history.push({ config, value: observed(entry, rng) });
+      trace.push(entry.value);
     }
   }
-  return history.map((h) => h.value);
+  return trace;
 }
 
 /** Other devices' data for the same kernel and parameters, for transfer. */

@@ -6,7 +6,7 @@ import { DEFAULT_STRATEGY, STRATEGY_NAMES, getStrategy } from "../strategies/reg
 import { priorsFor, runReplayCampaign } from "../strategies/replay-campaign.ts";
 import { scoreBaseline, scoreRun } from "../strategies/score.ts";
 import { spaceFromParameters } from "../strategies/space.ts";
-import type { Observation, SearchSpace } from "../strategies/types.ts";
+import type { Observation, ProposeInput, SearchSpace } from "../strategies/types.ts";
 
 const DATA = join(import.meta.dirname, "..", "data", "spaces");
 
@@ -100,6 +100,29 @@ describe("on measured GPU data", () => {
     const trace = runReplayCampaign(getStrategy("random"), data, { seed: 1, budget: 400, batch: 8 });
     expect(trace.length).toBe(400);
     expect(trace.some((v) => v === null)).toBe(data.space.validConfigs().some((c) => data.entries.get(data.space.key(c))!.value === null));
+  });
+
+  it("in noisy mode shows the strategy one recorded sample per evaluation, and scores the configuration's mean", () => {
+    const seen: Observation[] = [];
+    const recorder = {
+      name: "recorder",
+      propose: (input: ProposeInput) => {
+        seen.splice(0, seen.length, ...input.history);
+        return getStrategy("random").propose(input);
+      },
+    };
+    const trace = runReplayCampaign(recorder, data, { seed: 2, budget: 64, batch: 8, noisy: true });
+    const last = runReplayCampaign(recorder, data, { seed: 2, budget: 65, batch: 8, noisy: true });
+    expect(last.slice(0, 64)).toEqual(trace);
+    let differs = 0;
+    seen.slice(0, 64).forEach((o, i) => {
+      const entry = data.entries.get(data.space.key(o.config))!;
+      expect(trace[i]).toBe(entry.value);
+      if (entry.value === null) return expect(o.value).toBeNull();
+      expect(entry.samples).toContain(o.value);
+      if (o.value !== entry.value) differs++;
+    });
+    expect(differs).toBeGreaterThan(32);
   });
 
   it("reports a configuration valid under the restrictions but missing from the data as REPLAY_MISS", () => {
