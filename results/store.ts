@@ -184,6 +184,12 @@ class SqliteStore implements Store {
   readonly path: string;
   private readonly db: Database.Database;
   private closed = false;
+  /**
+   * Parsed evaluations per campaign, in id order. Rows are append-only (triggers refuse UPDATE and DELETE) and
+   * ids only grow, so extending the cache with the rows after its last id is always exact; without it every
+   * node re-read and re-parsed the whole history, and long campaigns slowed down as they went.
+   */
+  private readonly evaluationCache = new Map<string, { lastId: number; records: EvaluationRecord[] }>();
 
   constructor(db: Database.Database, path: string) {
     this.db = db;
@@ -307,18 +313,21 @@ class SqliteStore implements Store {
   }
 
   evaluations(campaignId: string, filter: { device?: string; purpose?: EvaluationRecord["purpose"] } = {}): EvaluationRecord[] {
-    const where = ["e.campaign_id = ?"];
-    const args: unknown[] = [campaignId];
-    if (filter.device !== undefined) {
-      where.push("e.device = ?");
-      args.push(filter.device);
+    let cached = this.evaluationCache.get(campaignId);
+    if (!cached) {
+      cached = { lastId: 0, records: [] };
+      this.evaluationCache.set(campaignId, cached);
     }
-    if (filter.purpose !== undefined) {
-      where.push("e.purpose = ?");
-      args.push(filter.purpose);
+    const since = cached.lastId;
+    const rows = this.guard("read evaluations", () =>
+      this.db.prepare(`${EVALUATION_SELECT} WHERE e.campaign_id = ? AND e.id > ? ORDER BY e.id`).all(campaignId, since) as EvaluationRow[],
+    );
+    for (const row of rows) {
+      const record = deepFreeze(toEvaluation(row));
+      cached.records.push(record);
+      cached.lastId = record.id;
     }
-    const rows = this.guard("read evaluations", () => this.db.prepare(`${EVALUATION_SELECT} WHERE ${where.join(" AND ")} ORDER BY e.id`).all(...args) as EvaluationRow[]);
-    return rows.map(toEvaluation);
+    return cached.records.filter((e) => (filter.device === undefined || e.device === filter.device) && (filter.purpose === undefined || e.purpose === filter.purpose));
   }
 
   evaluationsOfSpec(specName: string): EvaluationRecord[] {
@@ -429,6 +438,15 @@ function toCampaign(row: CampaignRow): CampaignRecord {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+/** Cached records are shared by every caller, so none may change one. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }
 
 function toEvaluation(row: EvaluationRow): EvaluationRecord {
