@@ -67,6 +67,13 @@ describe("openStore", () => {
       writer.appendEvaluation(campaign.id, v, okResult(v, "cpu-a", [i, i, i]), i === 1 ? "explore" : "confirm");
       expect(reader.evaluations(campaign.id)).toHaveLength(i);
     }
+    // Reads after the first come from the reader's cache plus the rows appended since; filters still apply.
+    expect(reader.evaluations(campaign.id, { purpose: "confirm" }).map((e) => e.result.status === "ok" && e.result.samplesMs[0])).toEqual([2, 3]);
+    expect(reader.evaluations(campaign.id, { device: "cpu-b" })).toEqual([]);
+    // Cached records are shared between callers, so changing one is refused.
+    expect(() => {
+      (reader.evaluations(campaign.id)[0]!.result as { status: string }).status = "wrong_result";
+    }).toThrow(TypeError);
     const raw = new Database(path, { readonly: true });
     expect(raw.pragma("journal_mode", { simple: true })).toBe("wal");
     raw.close();
