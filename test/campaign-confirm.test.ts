@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { PlanInput, PlannerPolicy, Proposal } from "../agents/types.ts";
+import { ScriptedPlanner } from "./support/scripted-planner.ts";
 import type { CampaignEvent } from "../graphs/campaign-state.ts";
 import { resumeCampaign, startCampaign, type CampaignOptions, type CampaignRequest } from "../graphs/run-campaign.ts";
 import { makeVariant } from "../harness/variant.ts";
@@ -33,15 +33,6 @@ function profiles(dir: string, names: string[]): string[] {
   });
 }
 
-class ScriptedPlanner implements PlannerPolicy {
-  readonly name = "scripted";
-  readonly asked: PlanInput[] = [];
-  constructor(private readonly rounds: Params[][]) {}
-  async plan(input: PlanInput): Promise<Proposal[]> {
-    this.asked.push(input);
-    return (this.rounds[this.asked.length - 1] ?? []).map((params) => ({ params, proposedBy: "strategy" as const }));
-  }
-}
 
 function setup(name: string, rounds: Params[][], script: Script, devices = ["cpu"]) {
   const dir = tempDir(`nightshift-confirm-${name}-`);

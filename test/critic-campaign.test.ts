@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { PlanInput, PlannerPolicy, Proposal } from "../agents/types.ts";
+import { ScriptedPlanner } from "./support/scripted-planner.ts";
 import type { CampaignEvent } from "../graphs/campaign-state.ts";
 import { startCampaign, type CampaignRequest } from "../graphs/run-campaign.ts";
 import { openStore } from "../results/store.ts";
@@ -19,19 +19,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const plain = (UNROLL: number, PASSES: number): Params => ({ UNROLL, PASSES, FLAVOR: "plain" });
 const broken = (UNROLL: number, PASSES: number): Params => ({ UNROLL, PASSES, FLAVOR: "broken" });
 
-/** Proposes the next scripted round each time it is asked (the baseline round does not ask). */
-class ScriptedPlanner implements PlannerPolicy {
-  readonly name = "scripted";
-  readonly asked: PlanInput[] = [];
-  constructor(private readonly rounds: Params[][]) {}
-  async plan(input: PlanInput): Promise<Proposal[]> {
-    this.asked.push(input);
-    return (this.rounds[this.asked.length - 1] ?? []).map((params) => ({ params, proposedBy: "model" as const }));
-  }
-}
 
 async function campaign(name: string, rounds: Params[][], request: Partial<CampaignRequest>) {
-  const planner = new ScriptedPlanner(rounds);
+  const planner = new ScriptedPlanner(rounds, "model");
   const events: CampaignEvent[] = [];
   const dbPath = join(dir, `${name}.db`);
   const outcome = await startCampaign(
