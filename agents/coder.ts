@@ -1,12 +1,14 @@
 // The coder's job for one device: turn each proposal into a concrete, content-hashed Variant and put it
 // in the store. A hash the store already holds a verdict for on this device is never measured again.
 
-import { makeVariant } from "../harness/variant.ts";
 import { isNightshiftError } from "../core/errors.ts";
-import type { CampaignContext, DeviceProgress } from "../graphs/campaign-state.ts";
-import type { Variant } from "../runners/types.ts";
+import { failureMessage } from "../harness/failure-message.ts";
+import type { Variant } from "../harness/types.ts";
+import { makeVariant } from "../harness/variant.ts";
+import type { CampaignContext, DeviceProgress } from "./context.ts";
 import { countedEvaluations, measuredHashes, storedVariant } from "./history.ts";
-import { failureMessage } from "./ledger.ts";
+import { fillFromFallback, recordRefusal } from "./planner.ts";
+import type { Proposal } from "./types.ts";
 
 /**
  * What became of this device's latest model rewrite, for the model coder's next attempt: its failure, or
@@ -30,7 +32,12 @@ export async function codeDevice(ctx: CampaignContext, progress: DeviceProgress)
   const ledger = ctx.store.ledger(ctx.campaignId).filter((e) => e.device === progress.device);
   const feedback = previousRewriteVerdict(ctx, progress);
   const batch: string[] = [];
-  for (const proposal of progress.proposals) {
+  /** One proposal into the batch: true when it became a new variant, otherwise why not (for a model's proposal, recorded). */
+  const materialise = async (proposal: Proposal): Promise<boolean> => {
+    const refuse = (reason: string, detail: string): false => {
+      if (proposal.proposedBy === "model") recordRefusal(ctx, progress.device, "coder", { reason, detail });
+      return false;
+    };
     const written = await ctx.coder.write({
       spec: ctx.spec,
       device: progress.device,
@@ -42,7 +49,7 @@ export async function codeDevice(ctx: CampaignContext, progress: DeviceProgress)
     });
     if (!written.ok) {
       ctx.emit({ type: "note", device: progress.device, message: `coder ${ctx.coder.name} produced no variant for ${JSON.stringify(proposal.params)}: ${written.reason}` });
-      continue;
+      return refuse("no_variant", written.reason);
     }
     let variant: Variant;
     try {
@@ -54,14 +61,25 @@ export async function codeDevice(ctx: CampaignContext, progress: DeviceProgress)
       // A policy's proposal outside the space is the policy's mistake, not bad configuration: skip it.
       if (isNightshiftError(error) && error.code === "PARAMS_INVALID") {
         ctx.emit({ type: "note", device: progress.device, message: `proposal outside the search space skipped: ${error.message}` });
-        continue;
+        return refuse("outside_space", error.message);
       }
       throw error;
     }
-    if (measured.has(variant.hash) || batch.includes(variant.hash)) continue;
+    if (measured.has(variant.hash) || batch.includes(variant.hash)) return refuse("duplicate", `variant ${variant.hash} is measured already or twice in this batch`);
     ctx.store.putVariant(variant);
     if (variant.origin === "model" && proposal.idea !== undefined) ctx.store.putVariantIdea(variant.hash, proposal.idea);
     batch.push(variant.hash);
+    return true;
+  };
+  let missing = 0;
+  for (const proposal of progress.proposals) if (!(await materialise(proposal))) missing++;
+  if (missing > 0) {
+    let filled = 0;
+    // The strategy knows what was measured but not this round's batch, and may name some of it again.
+    for (const proposal of await fillFromFallback(ctx, progress, missing + batch.length)) {
+      if (filled >= missing) break;
+      if (await materialise(proposal)) filled++;
+    }
   }
   return { batch, proposals: [] };
 }

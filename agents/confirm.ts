@@ -3,11 +3,11 @@
 // The critic may run twice for one round after a kill: the runs this round already committed are reused
 // in their order, so a resumed critic measures nothing twice and reaches the same verdict.
 
-import type { CampaignContext } from "../graphs/campaign-state.ts";
-import { CampaignInterrupted } from "../graphs/interrupted.ts";
+import { failureMessage } from "../harness/failure-message.ts";
+import type { EvalResult, Variant } from "../harness/types.ts";
 import type { EvaluationRecord } from "../results/types.ts";
-import type { EvalResult, Variant } from "../runners/types.ts";
-import { failureMessage } from "./ledger.ts";
+import type { CampaignContext } from "./context.ts";
+import { CampaignInterrupted } from "./interrupted.ts";
 import { runWithRetries } from "./profiler.ts";
 
 export type Confirmation =

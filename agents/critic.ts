@@ -5,17 +5,19 @@
 // incumbent; an incumbent that fails its own confirmation run is demoted; every failure goes into the
 // ledger the planner reads. Finally the stop rules are applied.
 
-import type { CampaignContext, DeviceProgress, ResultSummary } from "../graphs/campaign-state.ts";
-import type { EvaluationRecord, StopReason } from "../results/types.ts";
-import { recordedCostMs, ReplayRunner } from "../runners/replay.ts";
-import { isKernelFault, type EvalResult } from "../runners/types.ts";
+import { median, medianCI } from "../core/stats.ts";
+import { failureMessage } from "../harness/failure-message.ts";
+import { isKernelFault, type EvalResult } from "../harness/types.ts";
+import type { EvaluationRecord, Incumbent, StopReason } from "../results/types.ts";
 import type { Params } from "../specs/schema.ts";
-import { countedEvaluations, storedVariant } from "./history.ts";
-import { blamePatterns, failureMessage, patternKey, type FailureOutcome } from "./ledger.ts";
-import { baselineHash } from "./planner.ts";
+import { feasible } from "../strategies/objectives.ts";
 import { confirmInterleaved } from "./confirm.ts";
-import { judgeImprovement, median, medianCI } from "./significance.ts";
-import type { Incumbent } from "./types.ts";
+import type { CampaignContext, DeviceProgress, ResultSummary } from "./context.ts";
+import { countedEvaluations, storedVariant } from "./history.ts";
+import { blamePatterns, patternKey, type FailureOutcome } from "./ledger.ts";
+import { baselineHash } from "./planner.ts";
+import { gateAcceptance, type Gate } from "./proof-gate.ts";
+import { judgeImprovement } from "./significance.ts";
 
 type OkRecord = EvaluationRecord & { result: Extract<EvalResult, { status: "ok" }> };
 
@@ -25,7 +27,7 @@ function summaryOf(r: OkRecord): ResultSummary {
   return { variantHash: r.variantHash, params: r.params, medianMs: r.result.stats.medianMs, ci95Ms: r.result.stats.ci95Ms };
 }
 
-function incumbentOf(device: string, r: OkRecord, timing?: { medianMs: number; ci95Ms: [number, number] }): Incumbent {
+function incumbentOf(device: string, r: OkRecord, gate: Extract<Gate, { pass: true }>, timing?: { medianMs: number; ci95Ms: [number, number] }): Incumbent {
   return {
     device,
     variantHash: r.variantHash,
@@ -36,6 +38,8 @@ function incumbentOf(device: string, r: OkRecord, timing?: { medianMs: number; c
     ...(r.result.build?.stats ? { compile: r.result.build.stats } : {}),
     ...(r.result.build?.occupancy ? { occupancy: r.result.build.occupancy } : {}),
     ...(r.result.roofline ? { roofline: r.result.roofline } : {}),
+    evidence: gate.evidence,
+    ...(gate.proof ? { proof: gate.proof } : {}),
   };
 }
 
@@ -112,9 +116,12 @@ async function decide(ctx: CampaignContext, device: string, incumbent: Incumbent
   }
   const verdict = judgeImprovement(confirmation, { seed: ctx.settings.seed + round });
   if (!verdict.accepted) return { incumbent: null, demoted: false, verdict: `not accepted ${best.variantHash}: ${verdict.reason}` };
+  // Proved last: a proof costs seconds, and only a variant that would otherwise be accepted needs one.
+  const gate = await gateAcceptance(ctx, device, best, candidateVariant);
+  if (!gate.pass) return { incumbent: null, demoted: false, verdict: gate.verdict, ...(gate.failure ? { failure: gate.failure } : {}) };
   const pooled = confirmation.candidate.flat();
   return {
-    incumbent: incumbentOf(device, best, { medianMs: median(pooled), ci95Ms: medianCI(pooled) }),
+    incumbent: incumbentOf(device, best, gate, { medianMs: median(pooled), ci95Ms: medianCI(pooled) }),
     demoted: false,
     verdict: `accepted ${best.variantHash} after interleaved confirmation: ${verdict.reason}`,
   };
@@ -149,20 +156,14 @@ function recordIncumbent(ctx: CampaignContext, incumbent: Incumbent, verdict: st
 // ---- stop rules ----
 
 /**
- * Time spent on a device. A replay device answers at once, so its time is what the recorded runs took
- * (each configuration once, as the replay runner's clock counts); it is summed from the store rather
- * than read from the runner so that a resumed campaign keeps the time spent before it stopped.
+ * Time spent on a device. A device whose time is simulated (a replay answers at once) is charged what its
+ * runner says the evaluated configurations cost; that is summed from the store rather than kept by the
+ * runner so that a resumed campaign keeps the time spent before it stopped.
  */
 function spentMs(ctx: CampaignContext, device: string): number {
   const runner = ctx.devices.get(device)?.runner;
-  if (!(runner instanceof ReplayRunner)) return ctx.activeMs();
-  const keys = new Set(ctx.store.evaluations(ctx.campaignId, { device }).filter((e) => e.status !== "infra_error").map((e) => runner.data.space.key(e.params)));
-  let total = 0;
-  for (const key of keys) {
-    const entry = runner.data.entries.get(key);
-    if (entry) total += recordedCostMs(entry);
-  }
-  return total;
+  if (!runner?.recordedCostMs) return ctx.activeMs();
+  return runner.recordedCostMs(ctx.store.evaluations(ctx.campaignId, { device }).filter((e) => e.status !== "infra_error").map((e) => e.params));
 }
 
 function stopReason(ctx: CampaignContext, p: DeviceProgress): StopReason | null {
@@ -194,13 +195,27 @@ export async function criticDevice(ctx: CampaignContext, progress: DeviceProgres
   const failures: FailureOutcome[] = results
     .filter((r) => !isOk(r))
     .map((r) => ({ variantHash: r.variantHash, params: r.params, status: r.status, message: failureMessage(r.result) }));
-  const ok = results.filter(isOk).sort((a, b) => a.result.stats.medianMs - b.result.stats.medianMs);
+  // Only variants within the campaign's constraints compete; the baseline stays the reference for speedups.
+  const ok = results.filter((r): r is OkRecord => isOk(r) && feasible(r.result, ctx.settings.constraints)).sort((a, b) => a.result.stats.medianMs - b.result.stats.medianMs);
   const verdicts: string[] = [];
   if (!next.incumbent) {
-    // The first verified variant (the baseline when it passed) is the reference everything else must beat.
-    const first = ok.find((r) => r.variantHash === baseHash) ?? ok[0];
-    if (first) {
-      next.incumbent = incumbentOf(device, first);
+    // The first verified variant (the baseline when it passed) is the reference everything else must beat;
+    // one the proof step turns away is passed over for the next fastest.
+    const baseFirst = [...ok.filter((r) => r.variantHash === baseHash), ...ok.filter((r) => r.variantHash !== baseHash)];
+    let first: OkRecord | undefined;
+    let gate: Gate | undefined;
+    for (const candidate of baseFirst) {
+      gate = await gateAcceptance(ctx, device, candidate, storedVariant(ctx.store, ctx.spec, candidate.variantHash));
+      if (gate.pass) {
+        first = candidate;
+        break;
+      }
+      verdicts.push(gate.verdict);
+      if (gate.failure) failures.push(gate.failure);
+      ctx.emit({ type: "rejected", device, variantHash: candidate.variantHash, reason: gate.verdict });
+    }
+    if (first && gate?.pass) {
+      next.incumbent = incumbentOf(device, first, gate);
       next.lastImprovementAt = records.length;
       const verdict = `first verified variant ${first.variantHash}: ${first.result.stats.medianMs.toFixed(4)} ms`;
       verdicts.push(verdict);
@@ -210,7 +225,8 @@ export async function criticDevice(ctx: CampaignContext, progress: DeviceProgres
       ctx.emit({ type: "accepted", device, incumbent: next.incumbent, speedup, reason: verdict });
     }
   }
-  const best = ok.find((r) => r.variantHash !== next.incumbent?.variantHash);
+  const turnedAway = new Set(failures.map((f) => f.variantHash));
+  const best = ok.find((r) => r.variantHash !== next.incumbent?.variantHash && !turnedAway.has(r.variantHash));
   if (next.incumbent && best) {
     const decision = await decide(ctx, device, next.incumbent, best, round);
     verdicts.push(decision.verdict);

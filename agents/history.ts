@@ -2,11 +2,12 @@
 // is the truth: after a kill the interrupted node runs again, and only the store knows which of its
 // evaluations were committed before the process died.
 
-import type { KernelSpec } from "../specs/schema.ts";
-import type { EvaluationRecord, Store } from "../results/types.ts";
-import type { Variant } from "../runners/types.ts";
-import type { Observation } from "../strategies/types.ts";
 import { fail } from "../core/errors.ts";
+import type { Variant } from "../harness/types.ts";
+import type { EvaluationRecord, Store } from "../results/types.ts";
+import type { KernelSpec } from "../specs/schema.ts";
+import { feasible, type Constraint } from "../strategies/objectives.ts";
+import type { Observation } from "../strategies/types.ts";
 
 /** Explore evaluations that count against the budget: infrastructure errors never do. */
 export function countedEvaluations(store: Store, campaignId: string, device: string): EvaluationRecord[] {
@@ -18,9 +19,12 @@ export function measuredHashes(store: Store, campaignId: string, device: string)
   return new Set(countedEvaluations(store, campaignId, device).map((e) => e.variantHash));
 }
 
-/** The strategy's view of the history: every counted evaluation in order, failures as null. */
-export function observations(records: readonly EvaluationRecord[]): Observation[] {
-  return records.map((e) => ({ config: e.params, value: e.status === "ok" && e.medianMs !== null ? e.medianMs : null }));
+/**
+ * The strategy's view of the history: every counted evaluation in order, failures as null. A variant outside
+ * the campaign's constraints is null too: for the search it is as useless as one that failed.
+ */
+export function observations(records: readonly EvaluationRecord[], constraints: readonly Constraint[] = []): Observation[] {
+  return records.map((e) => ({ config: e.params, value: e.medianMs !== null && feasible(e.result, constraints) ? e.medianMs : null }));
 }
 
 /** Rebuilds the Variant a stored hash refers to, so nodes pass hashes instead of sources. */
@@ -37,7 +41,3 @@ export function storedVariant(store: Store, spec: KernelSpec, hash: string): Var
   };
 }
 
-/** Samples of an ok result; empty for anything else. */
-export function samplesOf(record: EvaluationRecord): number[] {
-  return record.result.status === "ok" ? record.result.samplesMs : [];
-}

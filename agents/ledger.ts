@@ -3,11 +3,11 @@
 // evidence singles it out: at least two failures of the same kind share it, no success matches it, and
 // it is the unique smallest such subset (two equally small candidates mean the cause is still unknown).
 
-import type { Params } from "../specs/schema.ts";
-import type { EvalResult, EvalStatus } from "../runners/types.ts";
-import type { SearchSpace } from "../strategies/types.ts";
+import type { EvalResult, EvalStatus } from "../harness/types.ts";
 import { canonicalParams } from "../harness/variant.ts";
-import type { LedgerEntry } from "./types.ts";
+import type { LedgerEntry } from "../results/types.ts";
+import type { SearchSpace } from "../spaces/types.ts";
+import type { Params } from "../specs/schema.ts";
 
 export interface FailureOutcome {
   variantHash: string;
@@ -44,29 +44,43 @@ function intersection(a: Params, b: Params): Params {
   return out;
 }
 
-function subsets(pattern: Params): Params[] {
-  const keys = Object.keys(pattern);
-  const out: Params[] = [];
-  for (let mask = 1; mask < 1 << keys.length; mask++) {
-    const sub: Params = {};
-    keys.forEach((k, i) => {
-      if (mask & (1 << i)) sub[k] = pattern[k]!;
-    });
-    out.push(sub);
+/**
+ * The unique smallest subset of `shared` that no success matches; else `shared` itself when no success
+ * matches it, else null. Two failures share `shared`, so both match every non-empty subset of it. A success
+ * matches a subset exactly when the subset lies within the keys on which it agrees with `shared`, so the
+ * subsets some success matches are the subsets of the successes' agreement masks.
+ */
+function minimalBlame(shared: Params, successes: ReadonlyArray<Readonly<Record<string, string>>>): Params | null {
+  const keys = Object.keys(shared);
+  const wanted = keys.map((k) => String(shared[k]));
+  const agreement = (s: Readonly<Record<string, string>>): number => {
+    let mask = 0;
+    for (let i = 0; i < keys.length; i++) if (s[keys[i]!] === wanted[i]) mask |= 1 << i;
+    return mask;
+  };
+  if (keys.length > MAX_ENUMERATED_KEYS) return successes.some((s) => keys.every((k, i) => s[k] === wanted[i])) ? null : shared;
+  const full = (1 << keys.length) - 1;
+  const matched = new Uint8Array(full + 1);
+  for (const s of successes) matched[agreement(s)] = 1;
+  for (let bit = 1; bit <= full; bit <<= 1) for (let m = full; m > 0; m--) if (m & bit && matched[m]) matched[m ^ bit] = 1;
+  if (matched[full]) return null;
+  let smallest = keys.length + 1;
+  let found = 0;
+  let unique = full;
+  for (let m = 1; m <= full; m++) {
+    if (matched[m]) continue;
+    const size = popcount(m);
+    if (size < smallest) [smallest, found, unique] = [size, 1, m];
+    else if (size === smallest) found++;
   }
-  return out;
+  if (found !== 1) return shared;
+  return Object.fromEntries(keys.filter((_, i) => unique & (1 << i)).map((k) => [k, shared[k]!]));
 }
 
-/** The unique smallest subset of `shared` that no success matches and at least two failures do; else `shared`. */
-function minimalBlame(shared: Params, failures: readonly Params[], successes: readonly Params[]): Params | null {
-  const consistent = (p: Params): boolean =>
-    !successes.some((s) => matchesPattern(s, p)) && failures.filter((f) => matchesPattern(f, p)).length >= 2;
-  if (!consistent(shared)) return null;
-  if (Object.keys(shared).length > MAX_ENUMERATED_KEYS) return shared;
-  const candidates = subsets(shared).filter(consistent);
-  const smallest = Math.min(...candidates.map((c) => Object.keys(c).length));
-  const minimal = candidates.filter((c) => Object.keys(c).length === smallest);
-  return minimal.length === 1 ? minimal[0]! : shared;
+function popcount(m: number): number {
+  let n = 0;
+  for (let x = m; x; x &= x - 1) n++;
+  return n;
 }
 
 /**
@@ -77,14 +91,19 @@ export function blamePatterns(failures: readonly FailureOutcome[], successes: re
   const byStatus = new Map<EvalStatus, FailureOutcome[]>();
   for (const f of failures) byStatus.set(f.status, [...(byStatus.get(f.status) ?? []), f]);
   const found = new Map<string, BlamedPattern>();
+  // Values are compared as text (a recorded 1 and "1" are the same setting), converted once.
+  const texts = successes.map((s) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, String(v)])));
   for (const [status, group] of byStatus) {
     const recent = group.slice(-MAX_FAILURES_PAIRED);
-    const params = recent.map((f) => f.params);
+    // Many pairs share one intersection: each is judged once.
+    const blamed = new Map<string, Params | null>();
     for (let i = 0; i < recent.length; i++) {
       for (let j = i + 1; j < recent.length; j++) {
         const shared = intersection(recent[i]!.params, recent[j]!.params);
         if (Object.keys(shared).length === 0) continue;
-        const pattern = minimalBlame(shared, params, successes);
+        const sharedKey = patternKey(shared);
+        if (!blamed.has(sharedKey)) blamed.set(sharedKey, minimalBlame(shared, texts));
+        const pattern = blamed.get(sharedKey)!;
         if (!pattern) continue;
         const key = `${status}|${patternKey(pattern)}`;
         if (found.has(key)) continue;
@@ -104,40 +123,35 @@ export function blockedByLedger(config: Params, ledger: readonly LedgerEntry[], 
   return ledger.find((e) => Object.keys(e.pattern).length > 0 && Object.keys(e.pattern).length < parameterCount && matchesPattern(config, e.pattern));
 }
 
+/**
+ * Restricted spaces by base space and the patterns that restrict them. A ledger changes only when a round
+ * teaches it something, so most rounds get the same space object back, and what strategies derive from a
+ * space (its valid configurations, their index) is computed once rather than every round.
+ */
+const restricted = new WeakMap<SearchSpace, Map<string, SearchSpace>>();
+
 /** The search space without the configurations the ledger already blames, so no strategy proposes them. */
 export function restrictSpace(space: SearchSpace, ledger: readonly LedgerEntry[]): SearchSpace {
   const count = space.parameters.length;
-  if (!ledger.some((e) => Object.keys(e.pattern).length > 0 && Object.keys(e.pattern).length < count)) return space;
+  const blocking = ledger.filter((e) => Object.keys(e.pattern).length > 0 && Object.keys(e.pattern).length < count);
+  if (blocking.length === 0) return space;
+  const signature = blocking.map((e) => patternKey(e.pattern)).join("\n");
+  const known = restricted.get(space) ?? new Map<string, SearchSpace>();
+  restricted.set(space, known);
+  const hit = known.get(signature);
+  if (hit) return hit;
   let valid: readonly Params[] | null = null;
-  return {
+  let validKeys: Set<string> | null = null;
+  const validConfigs = (): readonly Params[] => (valid ??= space.validConfigs().filter((c) => !blockedByLedger(c, blocking, count)));
+  const narrowed: SearchSpace = {
     parameters: space.parameters,
     key: (config) => space.key(config),
-    isValid: (config) => space.isValid(config) && !blockedByLedger(config, ledger, count),
-    validConfigs: () => (valid ??= space.validConfigs().filter((c) => !blockedByLedger(c, ledger, count))),
+    // Planners ask this of every measured configuration every round: a lookup, not the restrictions again.
+    isValid: (config) => (validKeys ??= new Set(validConfigs().map((c) => space.key(c)))).has(space.key(config)),
+    validConfigs,
   };
-}
-
-const firstLine = (text: string, pattern: RegExp): string => {
-  const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
-  return (lines.find((l) => pattern.test(l)) ?? lines[0] ?? "").slice(0, 200);
-};
-
-/** One bounded line describing a failure, for the ledger and the logs. */
-export function failureMessage(result: EvalResult): string {
-  switch (result.status) {
-    case "ok":
-      return "ok";
-    case "compile_error":
-      return `compile error: ${firstLine(result.log, /error/i)}`;
-    case "runtime_error":
-      return `runtime error in the ${result.phase} (exit ${result.exitCode ?? "none"}, signal ${result.signal ?? "none"}): ${firstLine(result.stderrTail, /./)}`;
-    case "timeout":
-      return `timed out in the ${result.phase} after ${result.limitMs} ms`;
-    case "wrong_result":
-      return `wrong result at index ${result.firstBadIndex} of ${result.output} (expected ${result.expected}, received ${result.received}; ${result.distribution} inputs, seed ${result.seed})`;
-    case "rejected":
-      return `rejected (${result.reason}): ${result.detail.slice(0, 200)}`;
-    case "infra_error":
-      return `infrastructure error: ${result.cause.slice(0, 200)}`;
-  }
+  // Devices of one campaign have ledgers of their own; a handful of recent signatures per space is plenty.
+  if (known.size >= 8) known.delete(known.keys().next().value!);
+  known.set(signature, narrowed);
+  return narrowed;
 }

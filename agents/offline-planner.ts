@@ -1,4 +1,5 @@
-// The default planner: a search strategy (strategies/) over the space the ledger has not ruled out.
+// The default planner: a search strategy (strategies/) over the space the ledger has not ruled out (or the
+// whole space, for a strategy that learns from failures itself).
 // Strategies are stateless and seeded, so the same history always yields the same proposals; that is
 // what lets a resumed campaign carry on exactly where it stopped.
 
@@ -8,13 +9,15 @@ import type { PlanInput, PlannerPolicy, Proposal } from "./types.ts";
 
 export class StrategyPlanner implements PlannerPolicy {
   readonly name: string;
+  readonly learnsFailures: boolean;
 
   constructor(private readonly strategy: Strategy) {
     this.name = `strategy:${strategy.name}`;
+    this.learnsFailures = strategy.learnsFailures === true;
   }
 
   async plan(input: PlanInput): Promise<Proposal[]> {
-    const space = restrictSpace(input.space, input.ledger);
+    const space = this.learnsFailures ? input.space : restrictSpace(input.space, input.ledger);
     const configs = this.strategy.propose({
       space,
       // Configurations the ledger ruled out are outside the space the strategy sees; strategies may

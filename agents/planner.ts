@@ -2,14 +2,51 @@
 // whatever the device's PlannerPolicy proposes from the measured history and the ledger.
 
 import { makeVariant, resolveParams } from "../harness/variant.ts";
-import type { CampaignContext, DeviceProgress } from "../graphs/campaign-state.ts";
-import { blockedByLedger } from "./ledger.ts";
+import type { CampaignContext, DeviceProgress } from "./context.ts";
 import { countedEvaluations, observations } from "./history.ts";
+import { blockedByLedger } from "./ledger.ts";
 import { storePriors } from "./priors.ts";
-import type { Proposal } from "./types.ts";
+import type { EvaluationRecord } from "../results/types.ts";
+import type { PlanInput, Proposal } from "./types.ts";
 
 export function baselineHash(ctx: CampaignContext): string {
   return makeVariant(ctx.spec, ctx.spec.baseline).hash;
+}
+
+/** What a planner policy sees for this device now: the space, the history, the ledger, the budget, the priors. */
+export function planInput(ctx: CampaignContext, progress: DeviceProgress, records: readonly EvaluationRecord[], count: number): PlanInput {
+  return {
+    spec: ctx.spec,
+    device: ctx.devices.get(progress.device)!.profile,
+    space: ctx.space,
+    history: observations(records, ctx.settings.constraints),
+    incumbent: progress.incumbent,
+    baselineMs: progress.baseline?.medianMs ?? null,
+    ledger: ctx.store.ledger(ctx.campaignId).filter((e) => e.device === progress.device),
+    diagnosis: progress.diagnosis,
+    count,
+    seed: ctx.settings.seed,
+    budget: { total: ctx.settings.budget, used: records.length },
+    priors: [...storePriors(ctx.store, ctx.spec.name, progress.device, ctx.space), ...ctx.priors],
+  };
+}
+
+/** A model proposal that came to nothing, recorded so the report can say how many there were. */
+export function recordRefusal(ctx: CampaignContext, device: string, role: "planner" | "coder", refusal: { reason: string; detail: string }): void {
+  ctx.store.appendRefusedProposal({ campaignId: ctx.campaignId, device, role, ...refusal });
+}
+
+/**
+ * Up to `count` parameter-only proposals from the device's offline policy (a model planner's search
+ * strategy), to fill the places of proposals that came to nothing: a model that proposes only duplicates
+ * or unusable ideas must not end the night early.
+ */
+export async function fillFromFallback(ctx: CampaignContext, progress: DeviceProgress, count: number): Promise<Proposal[]> {
+  const planner = ctx.devices.get(progress.device)!.planner;
+  const offline = planner.fallback ?? planner;
+  const records = countedEvaluations(ctx.store, ctx.campaignId, progress.device);
+  const proposals = await offline.plan(planInput(ctx, progress, records, count));
+  return proposals.filter((p) => p.idea === undefined);
 }
 
 export async function planDevice(ctx: CampaignContext, progress: DeviceProgress): Promise<Partial<DeviceProgress>> {
@@ -30,26 +67,21 @@ export async function planDevice(ctx: CampaignContext, progress: DeviceProgress)
   const proposals: Proposal[] = [];
   // Template instantiations already measured cost nothing to recognise here (the coder checks hashes too).
   const keys = new Set(records.filter((r) => r.origin === "template").map((r) => `${ctx.space.key(r.params)}|`));
-  const ledger = ctx.store.ledger(ctx.campaignId).filter((e) => e.device === progress.device);
-  const planned = await device.planner.plan({
-    spec: ctx.spec,
-    device: device.profile,
-    space: ctx.space,
-    history: observations(records),
-    incumbent: progress.incumbent,
-    baselineMs: progress.baseline?.medianMs ?? null,
-    ledger,
-    diagnosis: progress.diagnosis,
-    count,
-    seed: ctx.settings.seed,
-    budget: { total: ctx.settings.budget, used },
-    priors: [...storePriors(ctx.store, ctx.spec.name, progress.device, ctx.space), ...ctx.priors],
-  });
+  const input = planInput(ctx, progress, records, count);
+  const ledger = input.ledger;
+  const planned = await device.planner.plan({ ...input, onRefused: (r) => recordRefusal(ctx, progress.device, "planner", r) });
   for (const proposal of planned) {
     const key = `${ctx.space.key(proposal.params)}|${proposal.idea ?? ""}`;
     // Model planners see the ledger as text and may still propose a blamed setting; parameter-only
-    // proposals matching a generalised pattern are dropped here at no cost.
-    if (keys.has(key) || (proposal.idea === undefined && blockedByLedger(proposal.params, ledger, ctx.space.parameters.length))) continue;
+    // proposals matching a generalised pattern are dropped here at no cost, unless they come from a strategy
+    // that learns from failures itself and chose to search the whole space.
+    const advised = device.planner.learnsFailures === true && proposal.proposedBy === "strategy";
+    const blocked = !advised && proposal.idea === undefined && blockedByLedger(proposal.params, ledger, ctx.space.parameters.length);
+    const reason = keys.has(key) ? "already_measured" : blocked ? "ledgered_failure" : null;
+    if (reason !== null) {
+      if (proposal.proposedBy === "model") recordRefusal(ctx, progress.device, "planner", { reason, detail: `${ctx.space.key(proposal.params)} dropped by the planner` });
+      continue;
+    }
     keys.add(key);
     proposals.push(proposal);
   }

@@ -5,7 +5,8 @@
 import { fail } from "../core/errors.ts";
 import type { Store } from "../results/types.ts";
 import { loadReplayData } from "../spaces/load.ts";
-import type { Observation, PriorData, SearchSpace } from "../strategies/types.ts";
+import type { ReplayData, SearchSpace } from "../spaces/types.ts";
+import type { Observation, PriorData } from "../strategies/types.ts";
 
 /**
  * Each file's measurements as observations in the space's terms. A spec parameter the file lacks is
@@ -13,16 +14,18 @@ import type { Observation, PriorData, SearchSpace } from "../strategies/types.ts
  * kernel or another version of it, which is bad configuration, said at start-up.
  */
 export function loadPriorFiles(files: readonly string[], space: SearchSpace): PriorData[] {
-  return files.map((file) => {
-    const data = loadReplayData(file);
-    const names = data.parameters.map((p) => p.name);
-    const missing = space.parameters.filter((p) => !names.includes(p.name));
-    if (missing.some((p) => p.values.length !== 1)) {
-      fail("USAGE", `--prior ${file}: expected tuning data with the spec's parameters {${space.parameters.map((p) => p.name).join(", ")}}, received {${names.join(", ")}}`);
-    }
-    const fixed = Object.fromEntries(missing.map((p) => [p.name, p.values[0]!]));
-    return { device: data.device, observations: [...data.entries.values()].map((e) => ({ config: { ...e.config, ...fixed }, value: e.value })) };
-  });
+  return files.map((file) => priorFromData(loadReplayData(file), space));
+}
+
+/** One file's measurements, already read (the strategy benchmark reads each file once for all its runs). */
+export function priorFromData(data: ReplayData, space: SearchSpace): PriorData {
+  const names = data.parameters.map((p) => p.name);
+  const missing = space.parameters.filter((p) => !names.includes(p.name));
+  if (missing.some((p) => p.values.length !== 1)) {
+    fail("USAGE", `--prior ${data.file}: expected tuning data with the spec's parameters {${space.parameters.map((p) => p.name).join(", ")}}, received {${names.join(", ")}}`);
+  }
+  const fixed = Object.fromEntries(missing.map((p) => [p.name, p.values[0]!]));
+  return { device: data.device, observations: [...data.entries.values()].map((e) => ({ config: { ...e.config, ...fixed }, value: e.value })) };
 }
 
 /**

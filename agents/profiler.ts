@@ -4,11 +4,12 @@
 
 import { setTimeout as sleep } from "node:timers/promises";
 import { fail } from "../core/errors.ts";
-import type { CampaignContext, DeviceProgress } from "../graphs/campaign-state.ts";
+import { failureMessage } from "../harness/failure-message.ts";
+import type { EvalResult, EvalStatus, Variant } from "../harness/types.ts";
 import type { EvaluationRecord } from "../results/types.ts";
-import type { EvalResult, EvalStatus, Variant } from "../runners/types.ts";
+import type { RunOptions } from "../runners/types.ts";
+import type { CampaignContext, DeviceProgress } from "./context.ts";
 import { countedEvaluations, storedVariant } from "./history.ts";
-import { failureMessage } from "./ledger.ts";
 
 /** Runs a batch on one device and commits each result as it arrives (results are returned in batch order). */
 export async function runAndCommit(
@@ -16,6 +17,7 @@ export async function runAndCommit(
   deviceName: string,
   variants: readonly Variant[],
   purpose: EvaluationRecord["purpose"],
+  options: Pick<RunOptions, "inputs"> = {},
 ): Promise<EvalResult[]> {
   const device = ctx.devices.get(deviceName)!;
   const byHash = new Map(variants.map((v) => [v.hash, v]));
@@ -42,7 +44,7 @@ export async function runAndCommit(
       buildMs: result.build?.buildMs ?? null,
     });
   };
-  const results = await device.runner.run(variants, { ...(ctx.signal ? { signal: ctx.signal } : {}), onResult: commit });
+  const results = await device.runner.run(variants, { ...options, ...(ctx.signal ? { signal: ctx.signal } : {}), onResult: commit });
   if (results.length !== variants.length) {
     fail("INTERNAL", `runner ${device.runner.device.name}: expected ${variants.length} results (one per variant), received ${results.length}`);
   }

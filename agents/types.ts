@@ -3,36 +3,10 @@
 // a policy and can never be overridden by one.
 
 import type { HardwareProfile } from "../hardware-profiles/schema.ts";
+import type { CompileStats, EvalStatus, Occupancy, Roofline } from "../harness/types.ts";
+import type { Incumbent, LedgerEntry } from "../results/types.ts";
 import type { KernelSpec, Params } from "../specs/schema.ts";
-import type { CompileStats, EvalStatus, Occupancy, Roofline } from "../runners/types.ts";
-import type { Observation, PriorData, SearchSpace } from "../strategies/types.ts";
-
-/** The best variant the critic has accepted on one device. Only these may be parents. */
-export interface Incumbent {
-  device: string;
-  variantHash: string;
-  params: Params;
-  /** Family: the source the parameters instantiate ("template" or the hash of an accepted rewrite). */
-  family: string;
-  medianMs: number;
-  ci95Ms: [number, number];
-  compile?: CompileStats;
-  occupancy?: Occupancy;
-  roofline?: Roofline;
-}
-
-/** What the critic learned from a failure, so the planner does not pay for it twice. */
-export interface LedgerEntry {
-  status: EvalStatus;
-  /** The smallest parameter assignment blamed for the failure (e.g. {VEC: 8, TILE: 4}); empty if unknown. */
-  pattern: Params;
-  /** Code-change idea that failed, for model rewrites. */
-  idea?: string;
-  message: string;
-  variantHash: string;
-  device: string;
-  occurrences: number;
-}
+import type { ProposeInput } from "../strategies/types.ts";
 
 export interface Proposal {
   params: Params;
@@ -43,27 +17,29 @@ export interface Proposal {
   proposedBy: "strategy" | "model";
 }
 
-export interface PlanInput {
+/** What a search strategy sees (the space, this device's evaluations in order, the budget, priors from other devices), and more. */
+export interface PlanInput extends ProposeInput {
   spec: KernelSpec;
   device: HardwareProfile;
-  space: SearchSpace;
-  /** Evaluations on this device, in order. */
-  history: readonly Observation[];
   incumbent: Incumbent | null;
   baselineMs: number | null;
   ledger: readonly LedgerEntry[];
   /** The critic's latest diagnosis of the bottleneck, if any. */
   diagnosis: string | null;
-  count: number;
-  seed: number;
-  budget: { total: number; used: number };
-  /** Results of the same kernel on other devices (the store, --prior files), for transfer. */
-  priors?: readonly PriorData[];
+  /** Told of each model proposal the policy refused (the campaign records it for the report). */
+  onRefused?: (refusal: { reason: string; detail: string }) => void;
 }
 
 export interface PlannerPolicy {
   readonly name: string;
+  /** True when its proposals come from a strategy that learns from failures (the ledger advises it, never filters it). */
+  readonly learnsFailures?: boolean;
   plan(input: PlanInput): Promise<Proposal[]>;
+  /**
+   * The offline policy this one falls back to (a model planner's search strategy). The coder asks it to
+   * fill the places of proposals that came to nothing, without another model call.
+   */
+  readonly fallback?: PlannerPolicy;
 }
 
 export interface CoderInput {

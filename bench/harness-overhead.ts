@@ -10,13 +10,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { median } from "../core/stats.ts";
+import type { HardwareProfile } from "../hardware-profiles/schema.ts";
 import { flushBytesFor } from "../harness/plan.ts";
-import { median } from "../harness/stats.ts";
+import { evaluateVariant } from "../harness/protocol.ts";
 import { compilerFlags, defineFlags, makeVariant } from "../harness/variant.ts";
 import { LocalExecutor } from "../runners/local-executor.ts";
-import { evaluateVariant } from "../runners/pipeline.ts";
 import { loadSpec } from "../specs/load.ts";
-import type { HardwareProfile } from "../hardware-profiles/schema.ts";
 
 const { values } = parseArgs({
   options: { size: { type: "string", default: "8000000" }, rounds: { type: "string", default: "7" }, out: { type: "string" } },
@@ -32,7 +32,7 @@ const device: HardwareProfile = {
   name: "bench-local",
   description: "",
   kind: "cpu",
-  reach: { via: "local", builds: 1 },
+  reach: { via: "local", builds: 1, timing: "exclusive" },
   sources: [],
   cpu: {
     model: cpus()[0]?.model ?? "unknown",

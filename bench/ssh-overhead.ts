@@ -8,15 +8,15 @@
 import { writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
-import { makeVariant } from "../harness/variant.ts";
-import { LocalExecutor } from "../runners/local-executor.ts";
-import { buildVariant, discardBuild, measureVariant } from "../runners/pipeline.ts";
-import { DeviceLane } from "../runners/pool.ts";
-import { SshExecutor } from "../runners/ssh-executor.ts";
-import type { Executor, Variant } from "../runners/types.ts";
 import type { HardwareProfile } from "../hardware-profiles/schema.ts";
-import { startSshd } from "../test/support/sshd.ts";
-import { sshProfile, tinySpec } from "../test/support/remote-device.ts";
+import { buildVariant, discardBuild, measureVariant } from "../harness/protocol.ts";
+import type { Executor, Variant } from "../harness/types.ts";
+import { makeVariant } from "../harness/variant.ts";
+import { DeviceLane } from "../runners/lane.ts";
+import { LocalExecutor } from "../runners/local-executor.ts";
+import { SshExecutor } from "../runners/ssh-executor.ts";
+import { sshProfile, tinySpec } from "../testbed/remote-device.ts";
+import { startSshd } from "../testbed/sshd.ts";
 
 const OUT = fileURLToPath(new URL("../docs/bench-ssh-overhead.md", import.meta.url));
 const VARIANTS = 12;

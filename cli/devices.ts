@@ -5,10 +5,10 @@
 import type { Command } from "commander";
 import { loadProfiles } from "../hardware-profiles/load.ts";
 import type { HardwareProfile } from "../hardware-profiles/schema.ts";
+import type { ExecResult, Executor } from "../harness/types.ts";
 import { LocalExecutor } from "../runners/local-executor.ts";
 import { SlurmExecutor } from "../runners/slurm-executor.ts";
 import { SshExecutor } from "../runners/ssh-executor.ts";
-import type { ExecResult, Executor } from "../runners/types.ts";
 
 /** One fixed script: every tool is optional, each answer is one tagged line. */
 export const TOOLS_SCRIPT = [

@@ -3,8 +3,8 @@
 // pino lines on stderr, so stdout stays free for --json.
 
 import pino from "pino";
+import type { CampaignEvent } from "../agents/context.ts";
 import { describeStop } from "../graphs/campaign-outcome.ts";
-import type { CampaignEvent } from "../graphs/campaign-state.ts";
 
 interface DeviceLine {
   explored: number;
@@ -94,6 +94,9 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): Pro
       }
       if (!tty) logger.info({ device: event.device, params: event.incumbent.params, medianMs: event.incumbent.medianMs, speedup: event.speedup }, event.reason);
     }
+    if (event.type === "library" && !tty) {
+      logger.info({ device: event.device, library: event.name, status: event.status, medianMs: event.medianMs }, event.status === "ok" ? `library baseline ${event.name} measured` : `library baseline ${event.name}: ${event.message}`);
+    }
     if (event.type === "note") {
       // Notes are rare and worth keeping on screen: on a terminal they go above the redrawn lines.
       if (tty && drawn > 0) {
@@ -106,6 +109,10 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): Pro
       const line = lines.get(event.device);
       if (line) line.bestMs = event.incumbent?.medianMs ?? null;
       if (!tty) logger.warn({ device: event.device, variant: event.variantHash }, event.reason);
+    }
+    if (event.type === "proof" && !tty) {
+      const what = event.status === "proved" ? `proved equivalent to the reference at ${event.sizes} sizes` : `proof ${event.status}: ${event.reason}`;
+      logger.info({ device: event.device, variant: event.variantHash, proof: event.status }, what);
     }
     if (event.type === "rejected" && !tty) logger.info({ device: event.device, variant: event.variantHash }, event.reason);
     if (event.type === "device_stopped") {

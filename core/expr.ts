@@ -3,7 +3,14 @@
 //   numbers, 'strings', True/False, and the functions min max abs ceil floor int round log2 sqrt div_ceil.
 // Expressions come from spec files and cache files, so nothing is ever passed to eval().
 
-import { fail } from "./errors.ts";
+import { describeValue, fail } from "./errors.ts";
+
+/**
+ * Expressions come from files a user edits or generates, so their size is bounded before anything walks
+ * them: the parser and the evaluator recurse, and a thousand parentheses or a chain of fifty thousand
+ * "and" would otherwise overflow the stack. Real restrictions are a few hundred characters and a few levels deep.
+ */
+export const EXPR_LIMITS = { maxChars: 4096, maxDepth: 100 } as const;
 
 export type ExprValue = number | boolean | string;
 export type ExprEnv = Readonly<Record<string, ExprValue>>;
@@ -48,6 +55,20 @@ const FUNCTIONS: Record<string, (...args: number[]) => number> = {
   div_ceil: (a, b) => Math.ceil(a / b),
 };
 
+/** [fewest, most] arguments of each function. */
+const ARITY: Record<string, [number, number]> = {
+  min: [1, Infinity],
+  max: [1, Infinity],
+  abs: [1, 1],
+  ceil: [1, 1],
+  floor: [1, 1],
+  int: [1, 1],
+  round: [1, 1],
+  log2: [1, 1],
+  sqrt: [1, 1],
+  div_ceil: [2, 2],
+};
+
 type Token = { kind: "num" | "str" | "id" | "op"; text: string; pos: number };
 
 const OPERATORS = ["**", "//", "<=", ">=", "==", "!=", "&&", "||", "+", "-", "*", "/", "%", "<", ">", "(", ")", ",", "!"];
@@ -75,13 +96,16 @@ function tokenize(src: string, where: string): Token[] {
     }
     if (c === "'" || c === '"') {
       const end = src.indexOf(c, i + 1);
-      if (end < 0) fail("EXPR_INVALID", `${where}: unterminated string in expression ${JSON.stringify(src)}`);
+      if (end < 0) fail("EXPR_INVALID", `${where}: unterminated string: expected a closing ${c} for the string opened at position ${i}, received the end of expression ${describeValue(src)}`);
       tokens.push({ kind: "str", text: src.slice(i + 1, end), pos: i });
       i = end + 1;
       continue;
     }
     const op = OPERATORS.find((o) => src.startsWith(o, i));
-    if (!op) fail("EXPR_INVALID", `${where}: unexpected character ${JSON.stringify(c)} at position ${i} in expression ${JSON.stringify(src)}`);
+    if (!op) {
+      const hint = c === "=" ? " (== compares)" : "";
+      fail("EXPR_INVALID", `${where}: expected a number, a name, a 'string' or one of ${OPERATORS.join(" ")}${hint}, received ${describeValue(c)} at position ${i} in expression ${describeValue(src)}`);
+    }
     tokens.push({ kind: "op", text: op, pos: i });
     i += op.length;
   }
@@ -90,6 +114,8 @@ function tokenize(src: string, where: string): Token[] {
 
 class Parser {
   private i = 0;
+  /** Open nestings (parentheses, calls, unary and not chains, exponents): each costs a few stack frames. */
+  private depth = 0;
   constructor(
     private readonly tokens: Token[],
     private readonly src: string,
@@ -99,7 +125,7 @@ class Parser {
   parse(): Node {
     if (this.tokens.length === 0) this.error("an expression", "an empty string");
     const node = this.or();
-    if (this.i < this.tokens.length) this.error("an operator or the end of the expression", `"${this.tokens[this.i]!.text}"`);
+    if (this.i < this.tokens.length) this.error("an operator or the end of the expression", describeValue(this.tokens[this.i]!.text));
     return node;
   }
 
@@ -117,23 +143,44 @@ class Parser {
   }
 
   private error(expected: string, received: string): never {
-    fail("EXPR_INVALID", `${this.where}: expected ${expected}, received ${received} in expression ${JSON.stringify(this.src)}`);
+    fail("EXPR_INVALID", `${this.where}: expected ${expected}, received ${received} in expression ${describeValue(this.src)}`);
+  }
+
+  /** Parses one nested part, refusing nesting deeper than the stack can take. */
+  private nested<T>(parse: () => T): T {
+    if (++this.depth > EXPR_LIMITS.maxDepth) this.tooDeep();
+    try {
+      return parse();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private tooDeep(): never {
+    const at = this.peek()?.pos ?? this.src.length;
+    return this.error(`an expression nested at most ${EXPR_LIMITS.maxDepth} levels deep`, `deeper nesting at position ${at}`);
+  }
+
+  /** A chain (a and b and c ...) builds a node per link, and evaluating it recurses once per link. */
+  private link(node: Node): Node {
+    if (depthOf(node) > EXPR_LIMITS.maxDepth) this.tooDeep();
+    return node;
   }
 
   private or(): Node {
     let left = this.and();
-    while (this.accept("or", "||")) left = { t: "bin", op: "or", left, right: this.and() };
+    while (this.accept("or", "||")) left = this.link({ t: "bin", op: "or", left, right: this.and() });
     return left;
   }
 
   private and(): Node {
     let left = this.not();
-    while (this.accept("and", "&&")) left = { t: "bin", op: "and", left, right: this.not() };
+    while (this.accept("and", "&&")) left = this.link({ t: "bin", op: "and", left, right: this.not() });
     return left;
   }
 
   private not(): Node {
-    if (this.accept("not", "!")) return { t: "unary", op: "not", arg: this.not() };
+    if (this.accept("not", "!")) return this.nested(() => ({ t: "unary", op: "not", arg: this.not() }));
     return this.comparison();
   }
 
@@ -147,7 +194,7 @@ class Parser {
       ops.push(op);
       args.push(this.additive());
     }
-    return ops.length === 0 ? first : { t: "cmp", ops, args };
+    return ops.length === 0 ? first : this.link({ t: "cmp", ops, args });
   }
 
   private additive(): Node {
@@ -155,7 +202,7 @@ class Parser {
     for (;;) {
       const op = this.accept("+", "-");
       if (!op) return left;
-      left = { t: "bin", op, left, right: this.multiplicative() };
+      left = this.link({ t: "bin", op, left, right: this.multiplicative() });
     }
   }
 
@@ -164,19 +211,19 @@ class Parser {
     for (;;) {
       const op = this.accept("*", "/", "//", "%");
       if (!op) return left;
-      left = { t: "bin", op, left, right: this.unary() };
+      left = this.link({ t: "bin", op, left, right: this.unary() });
     }
   }
 
   private unary(): Node {
     const op = this.accept("-", "+");
-    if (op) return { t: "unary", op: op as "-" | "+", arg: this.unary() };
+    if (op) return this.nested(() => ({ t: "unary", op: op as "-" | "+", arg: this.unary() }));
     return this.power();
   }
 
   private power(): Node {
     const base = this.atom();
-    if (this.accept("**")) return { t: "bin", op: "**", left: base, right: this.unary() };
+    if (this.accept("**")) return this.nested(() => this.link({ t: "bin", op: "**", left: base, right: this.unary() }));
     return base;
   }
 
@@ -187,28 +234,47 @@ class Parser {
     if (t.kind === "num") return { t: "num", v: Number(t.text) };
     if (t.kind === "str") return { t: "str", v: t.text };
     if (t.kind === "op" && t.text === "(") {
-      const inner = this.or();
-      if (!this.accept(")")) this.error('")"', this.peek() ? `"${this.peek()!.text}"` : "the end of the expression");
+      const inner = this.nested(() => this.or());
+      if (!this.accept(")")) this.error('")"', this.peek() ? describeValue(this.peek()!.text) : "the end of the expression");
       return inner;
     }
     if (t.kind === "id") {
       if (t.text === "True" || t.text === "true") return { t: "bool", v: true };
       if (t.text === "False" || t.text === "false") return { t: "bool", v: false };
       if (this.accept("(")) {
-        if (!(t.text in FUNCTIONS)) this.error(`one of the functions ${Object.keys(FUNCTIONS).join(", ")}`, `"${t.text}"`);
+        if (!Object.hasOwn(FUNCTIONS, t.text)) this.error(`one of the functions ${Object.keys(FUNCTIONS).join(", ")}`, describeValue(t.text));
         const args: Node[] = [];
         if (!this.accept(")")) {
-          do args.push(this.or());
-          while (this.accept(","));
-          if (!this.accept(")")) this.error('")"', this.peek() ? `"${this.peek()!.text}"` : "the end of the expression");
+          this.nested(() => {
+            do args.push(this.or());
+            while (this.accept(","));
+          });
+          if (!this.accept(")")) this.error('")"', this.peek() ? describeValue(this.peek()!.text) : "the end of the expression");
         }
-        return { t: "call", fn: t.text, args };
+        const [least, most] = ARITY[t.text]!;
+        if (args.length < least || args.length > most) {
+          const wanted = least === most ? `${least} argument${least === 1 ? "" : "s"}` : `at least ${least} argument`;
+          this.error(`${wanted} for ${t.text}()`, `${args.length}`);
+        }
+        return this.link({ t: "call", fn: t.text, args });
       }
       return { t: "var", name: t.text };
     }
-    this.error("a value", `"${t.text}"`);
+    this.error("a value", describeValue(t.text));
   }
 }
+
+/** Depth of a node, read from its children's recorded depths (so a long chain costs no recursion). */
+function depthOf(node: Node): number {
+  const children = node.t === "unary" ? [node.arg] : node.t === "bin" ? [node.left, node.right] : node.t === "cmp" || node.t === "call" ? node.args : [];
+  let deepest = 0;
+  for (const child of children) deepest = Math.max(deepest, DEPTHS.get(child) ?? 1);
+  const depth = deepest + 1;
+  DEPTHS.set(node, depth);
+  return depth;
+}
+
+const DEPTHS = new WeakMap<Node, number>();
 
 function collectVariables(node: Node, out: Set<string>): void {
   switch (node.t) {
@@ -238,7 +304,7 @@ function truthy(v: ExprValue): boolean {
 function num(v: ExprValue, src: string): number {
   if (typeof v === "boolean") return v ? 1 : 0;
   if (typeof v === "number") return v;
-  return fail("EXPR_EVAL", `expression ${JSON.stringify(src)}: expected a number, received the string ${JSON.stringify(v)}`);
+  return fail("EXPR_EVAL", `expression ${describeValue(src)}: expected a number, received the string ${describeValue(v)}`);
 }
 
 function compare(op: string, a: ExprValue, b: ExprValue, src: string): boolean {
@@ -259,8 +325,9 @@ function evaluateNode(node: Node, env: ExprEnv, src: string): ExprValue {
     case "bool":
       return node.v;
     case "var": {
-      const v = env[node.name];
-      if (v === undefined) fail("EXPR_EVAL", `expression ${JSON.stringify(src)}: no value for variable "${node.name}"`);
+      // Own values only: a name such as "constructor" must not find Object's prototype.
+      const v = Object.hasOwn(env, node.name) ? env[node.name] : undefined;
+      if (v === undefined) fail("EXPR_EVAL", `expression ${describeValue(src)}: expected a value for variable "${node.name}", received none`);
       return v;
     }
     case "unary": {
@@ -319,6 +386,9 @@ function evaluateNode(node: Node, env: ExprEnv, src: string): ExprValue {
  */
 export function compileExpr(source: string, known: readonly string[] | null, where: string): CompiledExpr {
   if (typeof source !== "string") fail("EXPR_INVALID", `${where}: expected an expression string, received ${typeof source}`);
+  if (source.length > EXPR_LIMITS.maxChars) {
+    fail("EXPR_INVALID", `${where}: expected an expression of at most ${EXPR_LIMITS.maxChars} characters, received ${source.length} characters (${describeValue(source)})`);
+  }
   const ast = new Parser(tokenize(source, where), source, where).parse();
   const vars = new Set<string>();
   collectVariables(ast, vars);
@@ -327,7 +397,7 @@ export function compileExpr(source: string, known: readonly string[] | null, whe
     if (unknown.length > 0) {
       fail(
         "EXPR_INVALID",
-        `${where}: expected variables from {${known.join(", ")}}, received unknown ${unknown.map((u) => `"${u}"`).join(", ")} in expression ${JSON.stringify(source)}`,
+        `${where}: expected variables from {${known.join(", ")}}, received unknown ${unknown.map((u) => describeValue(u)).join(", ")} in expression ${describeValue(source)}`,
       );
     }
   }

@@ -3,6 +3,7 @@
 
 import pino from "pino";
 import pretty from "pino-pretty";
+import { redactSecrets } from "./redact.ts";
 
 const REDACT = ["passphrase", "privateKey", "password", "token", "apiKey", "*.passphrase", "*.privateKey", "*.password", "*.token", "*.apiKey"];
 
@@ -14,9 +15,19 @@ export const log = pino(
   {
     level: process.env.NIGHTSHIFT_LOG_LEVEL ?? (process.env.VITEST ? "silent" : "info"),
     redact: { paths: REDACT, censor: "[redacted]" },
+    // Credentials inside URLs (user:password@, ?api_key=) are redacted in every message and string field.
+    hooks: {
+      logMethod(args, method) {
+        method.apply(this, args.map(redactArgument) as Parameters<typeof method>);
+      },
+    },
     base: undefined,
   },
   destination,
 );
 
-export type Logger = typeof log;
+function redactArgument(arg: unknown): unknown {
+  if (typeof arg === "string") return redactSecrets(arg);
+  if (arg === null || typeof arg !== "object" || Array.isArray(arg) || arg instanceof Error) return arg;
+  return Object.fromEntries(Object.entries(arg).map(([key, value]) => [key, typeof value === "string" ? redactSecrets(value) : value]));
+}

@@ -3,12 +3,15 @@
 
 import { existsSync } from "node:fs";
 import type { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
+import { type DeviceProgress, newDeviceProgress } from "../agents/context.ts";
 import { countedEvaluations } from "../agents/history.ts";
 import { failureCounts } from "../agents/profiler.ts";
+import { campaignHeadlines, type Headline } from "../results/headline.ts";
 import type { CampaignRecord, StopReason, Store } from "../results/types.ts";
 import type { Params } from "../specs/schema.ts";
-import { newDeviceProgress, type CampaignStateType, type DeviceProgress } from "./campaign-state.ts";
-import { checkpointPath, openCheckpoints, requireCampaign, threadOf } from "./checkpoints.ts";
+import { campaignStopReason } from "./campaign.ts";
+import { checkpointPath, openCheckpoints, requireCampaign } from "./checkpoints.ts";
+import { deviceCheckpoints, type DeviceCheckpoint } from "./device-threads.ts";
 
 export interface DeviceOutcome {
   device: string;
@@ -29,6 +32,8 @@ export interface DeviceOutcome {
   /** False when the best result was replayed from recorded data rather than built, run and checked now. */
   verified: boolean;
   diagnosis: string | null;
+  /** The figures above as results/headline.ts computes them for every surface, with what each pools. */
+  headline: Headline;
 }
 
 export interface CampaignOutcome {
@@ -51,20 +56,22 @@ export interface CampaignOutcome {
 export async function campaignOutcome(store: Store, id: string, saver?: SqliteSaver): Promise<CampaignOutcome> {
   const record = requireCampaign(store, id);
   const own = saver ?? (existsSync(checkpointPath(store.path)) ? openCheckpoints(store.path) : undefined);
-  let state: Partial<CampaignStateType> | undefined;
+  let checkpoints: Map<string, DeviceCheckpoint> = new Map();
   try {
-    state = (await own?.getTuple(threadOf(id)))?.checkpoint.channel_values as Partial<CampaignStateType> | undefined;
+    if (own) checkpoints = await deviceCheckpoints(own, id, record.config.devices);
   } finally {
     if (own && !saver) own.db.close();
   }
-  const devices = record.config.devices.map((name): DeviceOutcome => {
-    const progress: DeviceProgress = state?.devices?.[name] ?? newDeviceProgress(name);
+  const headlines = campaignHeadlines(store, id, record.config.devices);
+  const devices = record.config.devices.map((name, i): DeviceOutcome => {
+    const progress: DeviceProgress = checkpoints.get(name)?.progress ?? newDeviceProgress(name);
     const counted = countedEvaluations(store, id, name);
     const all = store.evaluations(id, { device: name });
-    const baseline = progress.baseline ? { params: progress.baseline.params, medianMs: progress.baseline.medianMs, ci: progress.baseline.ci95Ms } : null;
-    const inc = progress.incumbent;
+    // The store's headline, not the checkpoint's summaries: the report and `results` read the same records.
+    const headline = headlines[i]!;
+    const baseline = headline.baseline ? { params: headline.baseline.params, medianMs: headline.baseline.medianMs, ci: headline.baseline.ci95Ms } : null;
+    const inc = headline.best;
     const best = inc ? { params: inc.params, medianMs: inc.medianMs, ci: inc.ci95Ms, variantHash: inc.variantHash } : null;
-    const bestRecord = inc ? counted.find((e) => e.variantHash === inc.variantHash) : undefined;
     return {
       device: name,
       evaluations: counted.length,
@@ -74,10 +81,11 @@ export async function campaignOutcome(store: Store, id: string, saver?: SqliteSa
       stopReason: progress.stopReason,
       baseline,
       best,
-      speedup: baseline && best ? Number((baseline.medianMs / best.medianMs).toFixed(3)) : null,
-      speedupCi: baseline && best ? [Number((baseline.ci[0] / best.ci[1]).toFixed(3)), Number((baseline.ci[1] / best.ci[0]).toFixed(3))] : null,
-      verified: bestRecord?.result.status === "ok" && bestRecord.result.verification.replayed !== true,
+      speedup: headline.speedup,
+      speedupCi: headline.speedupCi95,
+      verified: inc !== null && !inc.replayed,
       diagnosis: progress.diagnosis,
+      headline,
     };
   });
   const first = devices[0]!;
@@ -86,9 +94,7 @@ export async function campaignOutcome(store: Store, id: string, saver?: SqliteSa
     spec: record.config.specName,
     state: record.state,
     evaluations: devices.reduce((n, d) => n + d.evaluations, 0),
-    // A running campaign's record says "interrupted" for a device given up as unreachable too; the
-    // checkpoint tells the two apart.
-    stopReason: record.state === "running" && state?.stopReason === "device_down" ? "device_down" : record.stopReason ?? state?.stopReason ?? null,
+    stopReason: record.stopReason ?? campaignStopReason([...checkpoints.values()].map((c) => c.progress)),
     baseline: first.baseline,
     best: first.best,
     speedup: first.speedup,

@@ -1,25 +1,22 @@
-// The campaign graph: planner -> coder -> profiler -> critic -> (planner | END).
-// Each node works on every device that has not stopped, each device through its own runner and policy;
-// devices run side by side and their results are never mixed. The runtime context (store, runners,
-// policies) is closed over, so state stays small and checkpoints stay cheap.
+// The campaign graph: libraries -> planner -> coder -> profiler -> critic -> (planner | END).
+// Each device runs on its own thread of this graph (device-threads.ts), so a fast device never waits at a
+// barrier for a slow one; a thread's nodes work on the devices its state holds (one; all of them in threads
+// checkpointed before devices had their own). Each device has its own runner and policy, and results of
+// devices are never mixed. The runtime context (store, runners, policies) is closed over, so state stays
+// small and checkpoints stay cheap.
 
 import { END, START, StateGraph, type BaseCheckpointSaver } from "@langchain/langgraph";
 import { codeDevice } from "../agents/coder.ts";
+import type { CampaignContext, DeviceProgress } from "../agents/context.ts";
 import { criticDevice } from "../agents/critic.ts";
+import { CampaignInterrupted } from "../agents/interrupted.ts";
+import { measureLibraries } from "../agents/libraries.ts";
 import { planDevice } from "../agents/planner.ts";
 import { profileDevice } from "../agents/profiler.ts";
 import type { StopReason } from "../results/types.ts";
-import { CampaignInterrupted } from "./interrupted.ts";
-import {
-  CampaignState,
-  type CampaignContext,
-  type CampaignStateType,
-  type CampaignUpdate,
-  type DeviceProgress,
-  type DeviceUpdates,
-} from "./campaign-state.ts";
+import { CampaignState, type CampaignStateType, type CampaignUpdate, type DeviceUpdates } from "./campaign-state.ts";
 
-export { CampaignInterrupted } from "./interrupted.ts";
+export { CampaignInterrupted } from "../agents/interrupted.ts";
 
 type DeviceStep = (progress: DeviceProgress) => Promise<Partial<DeviceProgress>>;
 
@@ -52,11 +49,19 @@ function unlessInterrupted(ctx: CampaignContext): void {
 
 // ---- nodes ----
 
+/** Once, before the first round: the spec's library baselines on every device (the yardstick, not the search). */
+export function librariesNode(ctx: CampaignContext) {
+  return async (state: CampaignStateType): Promise<CampaignUpdate> => {
+    unlessInterrupted(ctx);
+    return { devices: await forActiveDevices(state, (d) => measureLibraries(ctx, d)) };
+  };
+}
+
 export function plannerNode(ctx: CampaignContext) {
   return async (state: CampaignStateType): Promise<CampaignUpdate> => {
     unlessInterrupted(ctx);
     const round = state.round + 1;
-    ctx.emit({ type: "round", round });
+    for (const d of Object.values(state.devices)) if (d.stopReason === null) ctx.emit({ type: "round", round, device: d.device });
     const devices = await forActiveDevices(state, (d) => planDevice(ctx, d));
     for (const [device, update] of Object.entries(devices)) if (update.stopReason) ctx.emit({ type: "device_stopped", device, reason: update.stopReason });
     return { round, devices };
@@ -94,18 +99,19 @@ export function afterCritic(state: CampaignStateType): "planner" | typeof END {
 
 // ---- builder ----
 
-export function buildCampaignGraph(ctx: CampaignContext, checkpointer: BaseCheckpointSaver) {
+/** Without a checkpointer (the strategy benchmark) the same graph runs, but cannot be resumed. */
+export function buildCampaignGraph(ctx: CampaignContext, checkpointer?: BaseCheckpointSaver) {
   return new StateGraph(CampaignState)
+    .addNode("libraries", librariesNode(ctx))
     .addNode("planner", plannerNode(ctx))
     .addNode("coder", coderNode(ctx))
     .addNode("profiler", profilerNode(ctx))
     .addNode("critic", criticNode(ctx))
-    .addEdge(START, "planner")
+    .addEdge(START, "libraries")
+    .addEdge("libraries", "planner")
     .addEdge("planner", "coder")
     .addEdge("coder", "profiler")
     .addEdge("profiler", "critic")
     .addConditionalEdges("critic", afterCritic, ["planner", END])
-    .compile({ checkpointer });
+    .compile(checkpointer ? { checkpointer } : {});
 }
-
-export type CampaignGraph = ReturnType<typeof buildCampaignGraph>;

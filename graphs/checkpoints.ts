@@ -4,6 +4,7 @@
 import { linkSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { fail } from "../core/errors.ts";
+import { sqliteReason } from "../results/store.ts";
 import type { CampaignRecord, Store } from "../results/types.ts";
 
 export function checkpointPath(storePath: string): string {
@@ -15,11 +16,17 @@ export function checkpointPath(storePath: string): string {
  * drop the last checkpoints, which only makes an idempotent node run again: the store stays the truth.
  */
 export function openCheckpoints(storePath: string): SqliteSaver {
-  const saver = SqliteSaver.fromConnString(checkpointPath(storePath));
-  saver.db.pragma("journal_mode = WAL");
-  saver.db.pragma("synchronous = NORMAL");
-  saver.db.pragma("busy_timeout = 10000");
-  return saver;
+  const path = checkpointPath(storePath);
+  try {
+    const saver = SqliteSaver.fromConnString(path);
+    saver.db.pragma("journal_mode = WAL");
+    saver.db.pragma("synchronous = NORMAL");
+    saver.db.pragma("busy_timeout = 10000");
+    return saver;
+  } catch (error) {
+    // A full disk or a read-only folder beside the store: the user's to fix, said in one line.
+    return fail("STORE_ERROR", `checkpoints: could not open ${JSON.stringify(path)}: ${sqliteReason(error)}`, error);
+  }
 }
 
 /**

@@ -5,53 +5,56 @@
 
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import type { CampaignContext, CampaignDevice, CampaignEvent, CampaignSettings } from "../agents/context.ts";
+import { countedEvaluations } from "../agents/history.ts";
+import { TemplateCoder } from "../agents/offline-coder.ts";
+import { RuleCritic } from "../agents/offline-critic.ts";
+import { StrategyPlanner } from "../agents/offline-planner.ts";
+import { loadPriorFiles } from "../agents/priors.ts";
+import { failureCounts } from "../agents/profiler.ts";
+import type { ProofPolicy } from "../agents/proof-gate.ts";
+import type { CoderPolicy, CriticPolicy, PlannerPolicy } from "../agents/types.ts";
 import { fail } from "../core/errors.ts";
 import { loadProfiles } from "../hardware-profiles/load.ts";
 import type { HardwareProfile } from "../hardware-profiles/schema.ts";
-import { loadCampaignSpec } from "../specs/space-spec.ts";
-import type { KernelSpec } from "../specs/schema.ts";
+import { checkSpecOnDevice } from "../harness/device-fit.ts";
 import { openStore, defaultDbPath } from "../results/store.ts";
-import type { CampaignConfig, CampaignRecord, StopReason, Store } from "../results/types.ts";
+import type { CampaignConfig, CampaignRecord, Store } from "../results/types.ts";
 import { createRunner, type RunnerOptions } from "../runners/factory.ts";
 import type { Runner } from "../runners/types.ts";
+import { spaceFromSpec } from "../spaces/search-space.ts";
+import { loadSpecOrSpace } from "../spaces/space-spec.ts";
+import type { KernelSpec, ProblemSize } from "../specs/schema.ts";
+import { specAtTuneSize } from "../specs/tune-size.ts";
 import { DEFAULT_STRATEGY, getStrategy } from "../strategies/registry.ts";
-import { spaceFromSpec } from "../strategies/space.ts";
+import type { Constraint } from "../strategies/objectives.ts";
 import type { Strategy } from "../strategies/types.ts";
-import { loadPriorFiles } from "../agents/priors.ts";
-import type { CoderPolicy, CriticPolicy, PlannerPolicy } from "../agents/types.ts";
-import { StrategyPlanner } from "../agents/offline-planner.ts";
-import { TemplateCoder } from "../agents/offline-coder.ts";
-import { RuleCritic } from "../agents/offline-critic.ts";
-import { countedEvaluations } from "../agents/history.ts";
-import { failureCounts } from "../agents/profiler.ts";
-import { buildCampaignGraph, CampaignInterrupted } from "./campaign.ts";
 import { campaignOutcome, describeOutcome, type CampaignOutcome } from "./campaign-outcome.ts";
-import {
-  newDeviceProgress,
-  type CampaignContext,
-  type CampaignDevice,
-  type CampaignEvent,
-  type CampaignSettings,
-  type CampaignStateType,
-} from "./campaign-state.ts";
-import { lockCampaign, openCheckpoints, requireCampaign, threadOf } from "./checkpoints.ts";
+import { DEFAULT_TUNING, type CampaignTuning } from "./campaign-settings.ts";
+import { buildCampaignGraph, CampaignInterrupted, campaignStopReason } from "./campaign.ts";
+import { lockCampaign, openCheckpoints, requireCampaign } from "./checkpoints.ts";
+import { deviceCheckpoints, deviceOutcomes, isDeviceDown, prepareDeviceThreads, runDeviceThreads } from "./device-threads.ts";
 
 export { campaignOutcome, describeOutcome, type CampaignOutcome, type DeviceOutcome } from "./campaign-outcome.ts";
 export { checkpointPath } from "./checkpoints.ts";
 
 export const DEFAULT_BUDGET = 30;
 
-/** Defaults of the loop's knobs that are not on the command line. */
-export const DEFAULT_TUNING = {
-  stallAfter: 0,
-  closeFraction: 0.03,
-  rooflineFraction: 0.05,
-  confirmPairs: 3,
-  retryDelaysMs: [500, 2000, 5000],
-  maxInfraRounds: 3,
-} satisfies Omit<CampaignSettings, "budget" | "timeBudgetMs" | "batchSize" | "seed">;
+/**
+ * The campaign's spec (a spec folder or a T1 file), refused before a campaign is created when a device cannot
+ * time it: a C kernel on a GPU profile would time the wrong machine. A start and a resume both come here, so
+ * a campaign tuned at another size (`tuneSize`) resumes at that size.
+ */
+function loadCampaignSpec(path: string, profiles: readonly HardwareProfile[], tuneSize?: ProblemSize): KernelSpec {
+  const replayed = profiles.filter((p) => p.reach.via === "replay");
+  // Replayed times were recorded at one size: a campaign "at" another size would still replay those.
+  if (tuneSize !== undefined && replayed.length > 0) fail("USAGE", `--sizes: expected devices that measure, received the replay device ${replayed[0]!.name}, whose times were recorded at one size`);
+  const spec = specAtTuneSize(loadSpecOrSpace(path, profiles), tuneSize);
+  for (const profile of profiles) checkSpecOnDevice(spec, profile);
+  return spec;
+}
 
-export type CampaignTuning = typeof DEFAULT_TUNING;
+export { DEFAULT_TUNING, type CampaignTuning } from "./campaign-settings.ts";
 
 export interface CampaignRequest {
   /** Kernel spec folder (or its kernel.json). */
@@ -68,10 +71,20 @@ export interface CampaignRequest {
   tuning?: Partial<CampaignTuning>;
   /** Tuning data of the same kernel on other devices (Kernel Tuner caches and the like), for transfer. */
   priorFiles?: string[];
+  /** Bounds on other recorded objectives (registers, shared memory, object size): time is minimised within them. */
+  constraints?: Constraint[];
   /** role -> "provider:model" or "offline", as resolvePolicies reports them. */
   models?: Record<string, string>;
   /** The model options (never keys), so a resume rebuilds the same policies. */
   modelOptions?: Record<string, unknown>;
+  /** Run untrusted code unsandboxed on devices that cannot sandbox (kept for resume; every result says so). */
+  unsandboxed?: boolean;
+  /** Prove would-be incumbents equivalent to the reference: "on" (default), "required" (only proved ones are accepted) or "off". */
+  proofs?: ProofPolicy;
+  /** Tune at this size instead of the spec's problem.tune (`run --sizes`); the spec id then names the size. */
+  tuneSize?: ProblemSize;
+  /** The id of the first campaign of a `run --sizes` group, recorded on the others so the group can be found. */
+  sizeGroup?: string;
 }
 
 /** What a campaign is made of besides its configuration. Every part has an offline default. */
@@ -108,10 +121,11 @@ function durableDeviceArg(arg: string): string {
   return arg.endsWith(".json") && existsSync(arg) ? resolve(arg) : arg;
 }
 
-export async function startCampaign(request: CampaignRequest, options: CampaignOptions = {}): Promise<CampaignOutcome> {
+/** The campaign's recorded configuration, checked in full (spec, devices, priors, knobs) before anything is recorded. */
+async function campaignConfig(request: CampaignRequest): Promise<{ config: CampaignConfig; spec: KernelSpec; profiles: HardwareProfile[] }> {
   if (request.devices.length === 0) fail("USAGE", "--device: expected one or more devices, received none");
   const profiles = await loadProfiles(request.devices.join(","));
-  const spec = loadCampaignSpec(request.specDir, profiles);
+  const spec = loadCampaignSpec(request.specDir, profiles, request.tuneSize);
   const priorFiles = (request.priorFiles ?? []).map((f) => resolve(f));
   // Read now so a bad file stops the command before anything is recorded.
   loadPriorFiles(priorFiles, spaceFromSpec(spec));
@@ -137,9 +151,38 @@ export async function startCampaign(request: CampaignRequest, options: CampaignO
       deviceArgs: request.devices.map(durableDeviceArg),
       tuning,
       ...(priorFiles.length > 0 ? { priorFiles } : {}),
+      ...(request.constraints && request.constraints.length > 0 ? { constraints: request.constraints } : {}),
       ...(request.modelOptions ? { modelOptions: request.modelOptions } : {}),
+      ...(request.unsandboxed ? { unsandboxed: true } : {}),
+      proofs: request.proofs ?? "on",
+      ...(request.tuneSize ? { tuneSize: spec.problem.tune } : {}),
+      ...(request.sizeGroup ? { sizeGroup: request.sizeGroup } : {}),
     },
   };
+  return { config, spec, profiles };
+}
+
+/** Every check a start makes before recording anything, so `run --sizes` refuses a bad size before the first campaign runs. */
+export async function checkCampaignRequest(request: CampaignRequest): Promise<void> {
+  await campaignConfig(request);
+}
+
+/**
+ * Records a campaign without running it: a queue (the daemon) creates campaigns when they are submitted and
+ * runs each later with resumeCampaign, which starts a campaign that has no checkpoint yet from the beginning.
+ */
+export async function createCampaign(request: CampaignRequest, options: Pick<CampaignOptions, "dbPath"> = {}): Promise<CampaignRecord> {
+  const { config, profiles } = await campaignConfig(request);
+  const store = openStore(options.dbPath ?? defaultDbPath());
+  try {
+    return store.createCampaign(config, profiles);
+  } finally {
+    store.close();
+  }
+}
+
+export async function startCampaign(request: CampaignRequest, options: CampaignOptions = {}): Promise<CampaignOutcome> {
+  const { config, spec, profiles } = await campaignConfig(request);
   const store = openStore(options.dbPath ?? defaultDbPath());
   try {
     const record = store.createCampaign(config, profiles);
@@ -163,7 +206,7 @@ export async function resumeCampaign(id: string, options: CampaignOptions = {}):
     const recorded = store.campaignProfiles(id);
     const args = (record.config.options?.deviceArgs as string[] | undefined) ?? record.config.devices;
     const profiles = recorded.length === record.config.devices.length ? recorded : await loadProfiles(args.join(","));
-    const spec = loadCampaignSpec(record.config.specDir, profiles);
+    const spec = loadCampaignSpec(record.config.specDir, profiles, record.config.options?.tuneSize as ProblemSize | undefined);
     if (spec.id !== record.config.specId) {
       fail("SPEC_INVALID", `campaign ${id}: expected the spec it began with (${record.config.specId}), received ${spec.id}: ${record.config.specDir} changed since`);
     }
@@ -186,6 +229,10 @@ function settingsOf(config: CampaignConfig): CampaignSettings {
     timeBudgetMs: config.timeBudgetSeconds !== undefined ? config.timeBudgetSeconds * 1000 : null,
     batchSize: config.batchSize,
     seed: config.seed,
+    constraints: (config.options?.constraints as Constraint[] | undefined) ?? [],
+    // Campaigns recorded before proofs existed resume as they began, without them.
+    proofs: (config.options?.proofs as ProofPolicy | undefined) ?? "off",
+    ...(config.options?.unsandboxed === true ? { unsandboxed: true } : {}),
   };
 }
 
@@ -197,14 +244,18 @@ async function drive(store: Store, record: CampaignRecord, spec: KernelSpec, pro
   const devices = new Map<string, CampaignDevice>();
   try {
     for (const profile of profiles) {
-      const runner = await (options.runnerFor ?? createRunner)(profile, { seed: config.seed });
+      const runner = await (options.runnerFor ?? createRunner)(profile, { seed: config.seed, unsandboxed: config.options?.unsandboxed === true });
       devices.set(profile.name, { profile, runner, planner: options.plannerFor?.(profile, strategy) ?? new StrategyPlanner(strategy) });
     }
-    const previous = await saver.getTuple(threadOf(id));
-    const resumedFrom = previous?.checkpoint.channel_values as Partial<CampaignStateType> | undefined;
-    const earlierMs = resumedFrom?.activeMs ?? 0;
+    const checkpoints = await deviceCheckpoints(saver, id, config.devices);
+    const earlierMs = Math.max(0, ...[...checkpoints.values()].map((c) => c.activeMs));
     const sessionStart = Date.now();
     const space = spaceFromSpec(spec);
+    // The nodes watch one signal: the user's stop request, or a device that failed and stops the others.
+    const stop = new AbortController();
+    const forwardStop = (): void => stop.abort();
+    if (options.signal?.aborted) stop.abort();
+    options.signal?.addEventListener("abort", forwardStop, { once: true });
     const ctx: CampaignContext = {
       campaignId: id,
       store,
@@ -216,14 +267,11 @@ async function drive(store: Store, record: CampaignRecord, spec: KernelSpec, pro
       settings: settingsOf(config),
       priors: loadPriorFiles((config.options?.priorFiles as string[] | undefined) ?? [], space),
       activeMs: () => earlierMs + (Date.now() - sessionStart),
-      ...(options.signal ? { signal: options.signal } : {}),
+      signal: stop.signal,
       emit: (event) => options.onEvent?.(event),
     };
     const graph = buildCampaignGraph(ctx, saver);
-    const input = previous
-      ? null
-      : { campaignId: id, round: 0, activeMs: 0, stopReason: null, devices: Object.fromEntries(config.devices.map((d) => [d, newDeviceProgress(d)])) };
-    if (previous) await reopenUnreachableDevices(graph, id);
+    const inputs = await prepareDeviceThreads(graph, saver, id, config.devices);
     store.setCampaignState(id, "running", null);
     ctx.emit({
       type: "started",
@@ -231,7 +279,7 @@ async function drive(store: Store, record: CampaignRecord, spec: KernelSpec, pro
       budget: config.budget,
       devices: config.devices.map((device) => {
         const counted = countedEvaluations(store, id, device);
-        const progress = resumedFrom?.devices?.[device];
+        const progress = checkpoints.get(device)?.progress;
         return {
           device,
           explored: counted.length,
@@ -242,48 +290,25 @@ async function drive(store: Store, record: CampaignRecord, spec: KernelSpec, pro
       }),
     });
     try {
-      // Super-steps are bounded by the budget, not by LangGraph's default limit of 25.
-      await graph.invoke(input, { ...threadOf(id), recursionLimit: 1_000_000 });
+      await runDeviceThreads(graph, id, inputs, stop);
     } catch (error) {
       if (!(error instanceof CampaignInterrupted) && !options.signal?.aborted) {
         store.setCampaignState(id, "failed", null);
         throw error;
       }
+    } finally {
+      options.signal?.removeEventListener("abort", forwardStop);
     }
-    const final = await graph.getState(threadOf(id));
-    const values = final.values as CampaignStateType;
+    const outcomes = await deviceOutcomes(graph, id, config.devices);
     // A campaign stopped by the user, or with any device given up as unreachable, stays resumable: that
     // device still has budget, whatever the others stopped for.
-    const downDevice = Object.values(values.devices ?? {}).some((d) => isDeviceDown(d.stopReason));
-    if (final.next.length > 0) store.setCampaignState(id, "running", "interrupted");
-    // The store's schema knows no "device_down" yet: the record says "interrupted" (resumable, as it must
-    // be) and the outcome reads the precise reason from the checkpoint.
-    else if (downDevice || isDeviceDown(values.stopReason)) store.setCampaignState(id, "running", "interrupted");
-    else store.setCampaignState(id, "finished", values.stopReason ?? null);
+    if (outcomes.some((o) => o.pending)) store.setCampaignState(id, "running", "interrupted");
+    else if (outcomes.some((o) => isDeviceDown(o.progress.stopReason))) store.setCampaignState(id, "running", "device_down");
+    else store.setCampaignState(id, "finished", campaignStopReason(outcomes.map((o) => o.progress)));
     return await campaignOutcome(store, id, saver);
   } finally {
     await Promise.allSettled([...devices.values()].map((d) => d.runner.close()));
     saver.db.close();
     unlock();
   }
-}
-
-/** A device given up as unreachable; older checkpoints said "interrupted" for it. */
-function isDeviceDown(reason: StopReason | null | undefined): boolean {
-  return reason === "device_down" || reason === "interrupted";
-}
-
-/**
- * Devices given up for infrastructure errors get another chance on resume: their stop is cleared as if
- * the critic had written it, so the graph routes back to the planner.
- */
-async function reopenUnreachableDevices(graph: ReturnType<typeof buildCampaignGraph>, id: string): Promise<void> {
-  const snapshot = await graph.getState(threadOf(id));
-  const devices = Object.values((snapshot.values as CampaignStateType).devices ?? {}).filter((d) => isDeviceDown(d.stopReason));
-  if (snapshot.next.length > 0 || devices.length === 0) return;
-  await graph.updateState(
-    threadOf(id),
-    { devices: Object.fromEntries(devices.map((d) => [d.device, { stopReason: null, infraStreak: 0 }])), stopReason: null },
-    "critic",
-  );
 }

@@ -27,47 +27,32 @@ static double now(void) {
 
 volatile double sink;
 
-static double fma32(long iterations) {
-  vf32 acc[CHAINS];
-  vf32 mul, add;
-  for (int l = 0; l < 16; l++) {
-    mul[l] = 0.999999f;
-    add[l] = 1e-7f;
+/* Peak FMA rate of one core: CHAINS independent vector chains of acc = acc * mul + add, so the FMA units
+   never wait on a result. One definition for both precisions, so they are measured alike. */
+#define FMA_RATE(name, vtype, stype, lanes, mul_value, add_value)                 \
+  static double name(long iterations) {                                            \
+    vtype acc[CHAINS];                                                             \
+    vtype mul, add;                                                                \
+    for (int l = 0; l < (lanes); l++) {                                            \
+      mul[l] = (mul_value);                                                        \
+      add[l] = (add_value);                                                        \
+    }                                                                              \
+    for (int c = 0; c < CHAINS; c++)                                               \
+      for (int l = 0; l < (lanes); l++) acc[c][l] = (stype)(c + l);                \
+    double t0 = now();                                                             \
+    for (long i = 0; i < iterations; i++) {                                        \
+      for (int c = 0; c < CHAINS; c++) acc[c] = acc[c] * mul + add;                \
+    }                                                                              \
+    double t = now() - t0;                                                         \
+    stype s = 0;                                                                   \
+    for (int c = 0; c < CHAINS; c++)                                               \
+      for (int l = 0; l < (lanes); l++) s += acc[c][l];                            \
+    sink = s;                                                                      \
+    return 2.0 * (lanes) * CHAINS * (double)iterations / t / 1e9;                  \
   }
-  for (int c = 0; c < CHAINS; c++)
-    for (int l = 0; l < 16; l++) acc[c][l] = (float)(c + l);
-  double t0 = now();
-  for (long i = 0; i < iterations; i++) {
-    for (int c = 0; c < CHAINS; c++) acc[c] = acc[c] * mul + add;
-  }
-  double t = now() - t0;
-  float s = 0;
-  for (int c = 0; c < CHAINS; c++)
-    for (int l = 0; l < 16; l++) s += acc[c][l];
-  sink = s;
-  return 2.0 * 16 * CHAINS * (double)iterations / t / 1e9;
-}
 
-static double fma64(long iterations) {
-  vf64 acc[CHAINS];
-  vf64 mul, add;
-  for (int l = 0; l < 8; l++) {
-    mul[l] = 0.999999;
-    add[l] = 1e-7;
-  }
-  for (int c = 0; c < CHAINS; c++)
-    for (int l = 0; l < 8; l++) acc[c][l] = (double)(c + l);
-  double t0 = now();
-  for (long i = 0; i < iterations; i++) {
-    for (int c = 0; c < CHAINS; c++) acc[c] = acc[c] * mul + add;
-  }
-  double t = now() - t0;
-  double s = 0;
-  for (int c = 0; c < CHAINS; c++)
-    for (int l = 0; l < 8; l++) s += acc[c][l];
-  sink = s;
-  return 2.0 * 8 * CHAINS * (double)iterations / t / 1e9;
-}
+FMA_RATE(fma32, vf32, float, 16, 0.999999f, 1e-7f)
+FMA_RATE(fma64, vf64, double, 8, 0.999999, 1e-7)
 
 /* Reads `bytes` of `buf` `passes` times with 4 independent vector sums; returns the best GB/s. */
 static double read_bandwidth(const vf32 *buf, size_t bytes, int passes, int repeats) {

@@ -3,9 +3,11 @@
 // is rejected as impossible), so they must be upper bounds, cache-resident data included. The result is
 // cached per CPU model and core count so only the first run on a machine pays for the calibration.
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { cpus, homedir } from "node:os";
 import { join } from "node:path";
+import { makeDirectory } from "../core/make-dir.ts";
+import { FILE_KINDS, readBoundedFile } from "../core/read-file.ts";
 import { calibrate, CALIBRATION_VERSION, type Calibration } from "./calibrate.ts";
 import { hardwareProfileSchema, type CpuInfo, type HardwareProfile } from "./schema.ts";
 
@@ -126,10 +128,11 @@ export function cacheKey(facts: Pick<CpuFacts, "model" | "cores">): string {
 }
 
 function readCached(file: string, key: string): HardwareProfile | null {
-  const text = readText(file);
-  if (text === null) return null;
+  // $NIGHTSHIFT_CACHE_DIR is the user's: whatever sits there is read only if it is a small regular file.
+  const read = readBoundedFile(file, FILE_KINDS.profile);
+  if (!read.ok) return null;
   try {
-    const stored = JSON.parse(text) as { key?: unknown; profile?: unknown };
+    const stored = JSON.parse(read.bytes.toString("utf8")) as { key?: unknown; profile?: unknown };
     if (stored.key !== key) return null;
     const parsed = hardwareProfileSchema.safeParse(stored.profile);
     return parsed.success && parsed.data.cpu ? parsed.data : null;
@@ -140,11 +143,16 @@ function readCached(file: string, key: string): HardwareProfile | null {
 }
 
 function writeCached(file: string, key: string, profile: HardwareProfile): void {
-  mkdirSync(join(file, ".."), { recursive: true });
+  // A cache that cannot be written costs the next run a calibration, nothing more.
+  if (!makeDirectory(join(file, "..")).ok) return;
   // Written beside and renamed, so a concurrent reader never sees half a file.
   const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify({ key, createdAt: new Date().toISOString(), profile }, null, 2)}\n`);
-  renameSync(temporary, file);
+  try {
+    writeFileSync(temporary, `${JSON.stringify({ key, createdAt: new Date().toISOString(), profile }, null, 2)}\n`);
+    renameSync(temporary, file);
+  } catch (error) {
+    if (typeof (error as NodeJS.ErrnoException).code !== "string") throw error;
+  }
 }
 
 export interface DetectOptions {
@@ -167,7 +175,7 @@ export async function detectLocalProfile(options: DetectOptions = {}): Promise<H
     name: "local",
     description: `${facts.model}, ${facts.cores} cores / ${facts.threads} threads (detected on this machine)`,
     kind: "cpu",
-    reach: { via: "local", builds: Math.min(facts.cores, 4) },
+    reach: { via: "local", builds: Math.min(facts.cores, 4), timing: "exclusive" },
     cpu: { model: facts.model, cores: facts.cores, threads: facts.threads, cacheBytes: facts.cacheBytes, ...peaks },
     sources: ["/proc/cpuinfo", "/sys/devices/system/cpu/cpu0/cache/index*/size", "os.cpus()", outcome.ok ? "calibration: hardware-profiles/calibrate.c" : "theoretical estimate only"],
   });

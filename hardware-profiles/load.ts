@@ -5,12 +5,14 @@
 //   "replay:<file>"   a replay of recorded measurements (Kernel Tuner cache or KTT output)
 // Every problem is one clear error naming the field, what was expected and what was received.
 
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describeValue, fail } from "../core/errors.ts";
-import { formatZodIssue } from "../specs/load.ts";
+import { describePath, FILE_KINDS, readFileOrFail } from "../core/read-file.ts";
+import { parseStrictJson } from "../core/strict-json.ts";
+import { formatZodIssue } from "../core/zod-issue.ts";
 import { detectLocalProfile } from "./detect-local.ts";
 import { hardwareProfileSchema, type HardwareProfile, type HardwareProfileFile, type Reach } from "./schema.ts";
 
@@ -87,13 +89,10 @@ export function parseProfile(raw: unknown, file: string): HardwareProfile {
 }
 
 function loadProfileFile(file: string): HardwareProfile {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, "utf8"));
-  } catch (error) {
-    fail("PROFILE_INVALID", `profile: expected valid JSON in ${file}, received text that does not parse (${(error as Error).message})`);
-  }
-  return parseProfile(raw, file);
+  const text = readFileOrFail(file, FILE_KINDS.profile, "PROFILE_INVALID", "profile").toString("utf8");
+  const parsed = parseStrictJson(text, "profile");
+  if (!parsed.ok) fail("PROFILE_INVALID", `${parsed.field}: expected ${parsed.expected} in ${describePath(file)}, received ${parsed.received}`);
+  return parseProfile(parsed.value, file);
 }
 
 /** "replay:data/cache.json.gz" -> a GPU profile named "replay-cache" reading that file. */
@@ -101,9 +100,8 @@ function replayProfile(spec: string): HardwareProfile {
   const given = spec.slice(REPLAY_PREFIX.length);
   if (given.trim() === "") fail("PROFILE_NOT_FOUND", `profile: expected "replay:<file>" naming a recorded measurement file, received ${describeValue(spec)}`);
   const file = resolve(given);
-  if (!existsSync(file) || !statSync(file).isFile()) {
-    fail("PROFILE_NOT_FOUND", `profile: expected an existing replay file after "replay:", received ${describeValue(given)}, which does not exist`);
-  }
+  if (!existsSync(file)) fail("PROFILE_NOT_FOUND", `profile: expected an existing replay file after "replay:", received ${describeValue(given)}, which does not exist`);
+  if (!statSync(file).isFile()) fail("PROFILE_NOT_FOUND", `profile: expected a replay file after "replay:", received ${describeValue(given)}, which is not a regular file`);
   const stem = basename(file).replace(/\..*$/, "");
   const name = `replay-${stem.replace(/[^A-Za-z0-9_.-]/g, "_") || "data"}`;
   const parsed = hardwareProfileSchema.parse({ name, description: `Replay of ${file}`, kind: "gpu", reach: { via: "replay", file }, sources: [file] });
@@ -118,7 +116,8 @@ export async function loadProfile(nameOrPath: string): Promise<HardwareProfile> 
   const shipped = shippedProfileNames();
   if (shipped.includes(spec)) return loadProfileFile(join(PROFILES_DIR, `${spec}.json`));
   const file = resolve(spec);
-  if (spec.endsWith(".json") && existsSync(file) && statSync(file).isFile()) return loadProfileFile(file);
+  // Anything at a .json path is read as a profile, so a folder or a device there is named as such.
+  if (spec.endsWith(".json") && existsSync(file)) return loadProfileFile(file);
   return fail(
     "PROFILE_NOT_FOUND",
     `profile: expected "local", "replay:<file>", a shipped profile (${shipped.join(", ")}) or the path of a profile .json file, received ${describeValue(nameOrPath)}` +

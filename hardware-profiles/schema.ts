@@ -5,6 +5,14 @@ import { z } from "zod";
 
 const positive = z.number().positive();
 const count = z.number().int().positive();
+/**
+ * Whether builds pause while a variant is timed on the device (exclusive) or continue beside it (overlap).
+ * Exclusive by default: measured on a 2-core machine, a compiler beside the timed kernel widens its timing
+ * noise (docs/bench-timing-policy.md). Overlap suits devices whose builds run on other cores or nodes.
+ */
+const timingPolicy = z.enum(["exclusive", "overlap"]).default("exclusive");
+/** A remote device's parallel build slots, timing slots and timing policy. */
+const slots = { builds: count.default(2), runs: count.default(1), timing: timingPolicy };
 
 export const sshReachSchema = z.strictObject({
   via: z.literal("ssh"),
@@ -19,9 +27,9 @@ export const sshReachSchema = z.strictObject({
   knownHostsFile: z.string().optional(),
   workDir: z.string().min(1).default("/tmp/nightshift"),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
-  builds: count.default(2),
-  runs: count.default(1),
-  connectTimeoutMs: count.default(10_000),
+  ...slots,
+  /** At most ten minutes: it becomes a timer, and a longer wait for a connection is a hang. */
+  connectTimeoutMs: count.max(600_000).default(10_000),
 });
 
 export const slurmReachSchema = z.strictObject({
@@ -34,10 +42,9 @@ export const slurmReachSchema = z.strictObject({
   /** Shared directory visible to the submitting host and the compute nodes. */
   workDir: z.string().min(1),
   /** When present, sbatch/squeue/scancel run on this login node over SSH; otherwise locally. */
-  login: sshReachSchema.omit({ via: true }).optional(),
-  builds: count.default(2),
-  runs: count.default(1),
-  pollIntervalMs: count.default(500),
+  login: sshReachSchema.omit({ via: true, timing: true }).optional(),
+  ...slots,
+  pollIntervalMs: count.max(600_000).default(500),
 });
 
 export const replayReachSchema = z.strictObject({
@@ -50,7 +57,7 @@ export const replayReachSchema = z.strictObject({
   noisy: z.boolean().default(false),
 });
 
-export const localReachSchema = z.strictObject({ via: z.literal("local"), builds: count.default(2) });
+export const localReachSchema = z.strictObject({ via: z.literal("local"), builds: count.default(2), timing: timingPolicy });
 
 export const reachSchema = z.discriminatedUnion("via", [localReachSchema, sshReachSchema, slurmReachSchema, replayReachSchema]);
 export type Reach = z.infer<typeof reachSchema>;

@@ -5,9 +5,9 @@
 
 import { fail } from "../core/errors.ts";
 import type { HardwareProfile } from "../hardware-profiles/schema.ts";
-import { devicePeaks } from "../runners/physics.ts";
 import type { KernelSpec } from "../specs/schema.ts";
 import { requireGpu } from "./cuda/build.ts";
+import { devicePeaks } from "./physics.ts";
 
 /** Throws PROFILE_INVALID when `device` cannot build, time and bound `spec`; replay devices answer from recorded data and pass. */
 export function checkSpecOnDevice(spec: KernelSpec, device: HardwareProfile): void {

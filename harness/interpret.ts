@@ -2,12 +2,12 @@
 // file, verdict.json) becomes exactly one EvalResult. No I/O here, so every executor (local, SSH,
 // Slurm) that gathers the same evidence reaches the same verdict.
 
+import { timingStats } from "../core/stats.ts";
 import type { HardwareProfile } from "../hardware-profiles/schema.ts";
 import type { KernelSpec, Params, ProblemSize } from "../specs/schema.ts";
-import { devicePeaks, problemWork, roofline } from "../runners/physics.ts";
-import type { EvalResult, ExecResult, ResultCommon, Verification, VerificationCase } from "../runners/types.ts";
+import { devicePeaks, problemWork, roofline } from "./physics.ts";
 import type { HarnessPlan } from "./plan.ts";
-import { timingStats } from "./stats.ts";
+import type { EvalResult, ExecResult, ResultCommon, Verification, VerificationCase } from "./types.ts";
 
 type Exited = Extract<ExecResult, { kind: "exited" }>;
 
@@ -21,7 +21,10 @@ export interface HarnessReport {
 
 export interface VerdictFailure {
   case: number;
-  seed: number;
+  /** The timed repetition (0-based), or -1 for a verification call. */
+  repetition: number;
+  /** A decimal string: a timed repetition's seed has 64 bits. */
+  seed: string;
   distribution: string;
   buffer: string;
   call: "first" | "second" | "timed";
@@ -99,13 +102,15 @@ export function interpretVariantRun(ctx: MeasureContext, run: Exited, report: Ha
 }
 
 function wrongResult(ctx: MeasureContext, f: VerdictFailure): EvalResult {
-  const call = f.call === "first" ? "" : f.call === "second" ? " (second call on fresh copies)" : " (last timed repetition)";
+  const call = f.call === "first" ? "" : f.call === "second" ? " (second call on fresh copies)" : ` (timed repetition ${f.repetition + 1})`;
   return {
     ...ctx.common,
     status: "wrong_result",
     output: `${f.buffer}${call}${f.missing ? " (output file missing)" : ""}`,
     size: sizeOfCase(ctx.plan, f.case),
-    seed: f.seed,
+    // A verification case's seed fits a number exactly; a timed repetition's stays a string.
+    inputSeed: f.call === "timed" ? f.seed : Number(f.seed),
+    ...(f.call === "timed" ? { repetition: f.repetition + 1 } : {}),
     distribution: f.distribution,
     maxAbsError: num(f.maxAbsError),
     maxRelError: num(f.maxRelError),

@@ -4,7 +4,7 @@
 // Pure arithmetic: it needs no GPU, which is why compile-only builds can report it.
 
 import type { GpuInfo } from "../hardware-profiles/schema.ts";
-import type { Occupancy } from "../runners/types.ts";
+import type { Occupancy } from "./types.ts";
 
 export type OccupancyLimit = "registers" | "shared_memory" | "blocks" | "warps" | "barriers";
 
@@ -125,7 +125,7 @@ export function theoreticalOccupancy(gpu: GpuInfo, input: OccupancyInput): Occup
   };
 }
 
-/** The contract's summary (runners/types.ts). Barriers only bind with several named barriers; they count as a block-slot limit. */
+/** The contract's summary (harness/types.ts). Barriers only bind with several named barriers; they count as a block-slot limit. */
 export function toOccupancy(detail: OccupancyDetail, achieved: number | null = null): Occupancy {
   return {
     theoretical: detail.theoretical,

@@ -4,7 +4,7 @@
 // "Function properties" pair only. Field order and presence vary between toolkit versions (CUDA 13 prints
 // no cmem and adds "cumulative stack size"), so every field is read by its own pattern and absent stays absent.
 
-import type { CompileStats } from "../runners/types.ts";
+import type { CompileStats } from "./types.ts";
 
 export interface PtxasFunction {
   name: string;

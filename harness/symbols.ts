@@ -1,9 +1,11 @@
 // The symbol policy for a variant's object file, read from `nm -P`. A variant may define exactly one
 // global symbol, its kernel, and may call only symbols the compiler itself emits, the math library,
-// memory primitives, and whatever the spec allows. This is what stops a variant from replacing the
-// harness's clock (clock_gettime), its main(), or from calling a vendor library instead of computing.
-// It cannot stop hand-written system calls in inline assembly; the reference comparison and the
-// timing consistency checks still apply to those.
+// memory primitives, and whatever the spec allows. This stops a variant from replacing the worker's
+// main(), from calling a vendor library instead of computing, and from running code before main: an
+// indirect function's resolver runs while the program is loaded, before the worker locks itself down
+// (sections.ts refuses constructors for the same reason). It is a first filter only: what the kernel does
+// at run time (system calls in inline assembly, symbols looked up by walking memory) is the sandbox's
+// business (runtime/lockdown.c), not this check's.
 
 export interface NmSymbol {
   name: string;
@@ -17,7 +19,7 @@ export const BUILTIN_ALLOWED_SYMBOLS: readonly string[] = [
   "memcpy", "memmove", "memset", "memcmp",
   // hardening and position-independent code
   "__stack_chk_fail", "_GLOBAL_OFFSET_TABLE_",
-  // __builtin_cpu_supports and target_clones dispatch
+  // __builtin_cpu_supports
   "__cpu_model", "__cpu_indicator_init", "__cpu_features2",
   // libm, single and double precision
   ...["sqrt", "cbrt", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "pow", "fabs", "sin", "cos", "tan",
@@ -32,7 +34,7 @@ const LIBGCC_HELPER = /^__(mul|div|udiv|mod|umod|add|sub|neg|pow|extend|trunc|fi
 const OPENMP_RUNTIME = /^(GOMP_[A-Za-z0-9_]+|omp_(get|set|in)_[a-z_]+)$/;
 
 const UNDEFINED_TYPES = new Set(["U", "w", "v"]);
-/** Lower-case types that are still global: GNU indirect functions (target_clones dispatch) and unique globals. */
+/** Lower-case types that are still global: GNU indirect functions and unique globals. */
 const GLOBAL_LOWERCASE_TYPES = new Set(["i", "u"]);
 
 function isGlobalDefinition(type: string): boolean {
@@ -40,9 +42,8 @@ function isGlobalDefinition(type: string): boolean {
   return GLOBAL_LOWERCASE_TYPES.has(type) || (/^[A-Z]$/.test(type));
 }
 
-/** The kernel itself, or the resolver gcc emits beside it for __attribute__((target_clones)). */
 function isKernelSymbol(name: string, kernel: string): boolean {
-  return name === kernel || name === `${kernel}.resolver`;
+  return name === kernel;
 }
 
 export function parseNm(output: string): NmSymbol[] {
@@ -80,6 +81,16 @@ export function checkSymbols(symbols: readonly NmSymbol[], policy: SymbolPolicy)
   const called = symbols.filter((s) => UNDEFINED_TYPES.has(s.type));
   const definedNames = [...new Set(defined.map((s) => s.name))].sort();
   const calledNames = [...new Set(called.map((s) => s.name))].sort();
+  const indirect = symbols.filter((s) => s.type === "i");
+  if (indirect.length > 0) {
+    return {
+      ok: false,
+      kind: "forbidden",
+      detail: `the variant defines the indirect function(s) ${indirect.map((s) => s.name).join(", ")} (ifunc, target_clones): a resolver runs while the program loads, before any check; choose the instruction set with the spec's flags instead`,
+      defined: definedNames,
+      called: calledNames,
+    };
+  }
   const extra = defined.filter((s) => !isKernelSymbol(s.name, policy.kernel));
   if (extra.length > 0) {
     const list = extra.map((s) => `${s.name} (${s.type})`).join(", ");
@@ -91,7 +102,7 @@ export function checkSymbols(symbols: readonly NmSymbol[], policy: SymbolPolicy)
       called: calledNames,
     };
   }
-  if (!defined.some((s) => s.name === policy.kernel && (s.type === "T" || s.type === "i"))) {
+  if (!defined.some((s) => s.name === policy.kernel && s.type === "T")) {
     return {
       ok: false,
       kind: "kernel_missing",

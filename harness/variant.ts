@@ -2,13 +2,15 @@
 // that changes what is built, so an identical variant is never measured twice.
 
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { compileExpr } from "../core/expr.ts";
 import { describeValue, fail, isNightshiftError } from "../core/errors.ts";
-import { problemWork } from "../runners/physics.ts";
-import { evaluateLaunch } from "./cuda/launch.ts";
+import { compileExpr } from "../core/expr.ts";
+import { FILE_KINDS, readFileOrFail } from "../core/read-file.ts";
+import { verifySizeConflict } from "../specs/check-sizes.ts";
+import { refusedFlag } from "../specs/compiler-flags.ts";
 import type { KernelSpec, Params, ParamValue } from "../specs/schema.ts";
-import type { Variant } from "../runners/types.ts";
+import { evaluateLaunch } from "./cuda/launch.ts";
+import { problemWork } from "./physics.ts";
+import type { Variant } from "./types.ts";
 
 export function sha256(text: string | Buffer): string {
   return createHash("sha256").update(text).digest("hex");
@@ -19,7 +21,7 @@ export function parseParamList(text: string): Params {
   const out: Params = {};
   for (const part of text.split(",").filter((p) => p.trim() !== "")) {
     const eq = part.indexOf("=");
-    if (eq <= 0) fail("PARAMS_INVALID", `--params: expected k=v pairs separated by commas, received ${JSON.stringify(part)}`);
+    if (eq <= 0) fail("PARAMS_INVALID", `--params: expected k=v pairs separated by commas, received ${describeValue(part)}`);
     const key = part.slice(0, eq).trim();
     const raw = part.slice(eq + 1).trim();
     out[key] = raw !== "" && Number.isFinite(Number(raw)) ? Number(raw) : raw;
@@ -42,11 +44,14 @@ export function resolveParams(spec: KernelSpec, given: Params): Params {
     params[name] = match;
   }
   const env = { ...spec.problem.tune, ...params };
-  spec.restrictions.forEach((r, i) => {
+  [...spec.restrictions, ...spec.tuneRestrictions].forEach((r, i) => {
     if (!compileExpr(r, null, `restrictions[${i}]`).evaluateBool(env)) {
-      fail("PARAMS_INVALID", `params: expected a configuration satisfying restriction ${JSON.stringify(r)}, received ${describeValue(params)}`);
+      fail("PARAMS_INVALID", `params: expected a configuration satisfying restriction ${describeValue(r)}, received ${describeValue(params)}`);
     }
   });
+  // Allowed at the tuning size but not at a verify size: the spec's verify sizes are wrong, not the variant.
+  const conflict = verifySizeConflict(spec, params);
+  if (conflict !== null) fail("SPEC_INVALID", conflict);
   checkDerivedValues(spec, params);
   return params;
 }
@@ -58,11 +63,20 @@ export function resolveParams(spec: KernelSpec, given: Params): Params {
 function checkDerivedValues(spec: KernelSpec, params: Params): void {
   try {
     problemWork(spec, params);
-    if (spec.language === "cuda") for (const size of [spec.problem.tune, ...spec.problem.verify]) evaluateLaunch(spec, params, size);
+    if (spec.language === "cuda") evaluateLaunch(spec, params, spec.problem.tune);
   } catch (error) {
     if (!isNightshiftError(error)) throw error;
     fail("PARAMS_INVALID", `params: expected a configuration the spec's bytes, flops and launch expressions evaluate for, received ${describeValue(params)} (${error.message})`);
   }
+  if (spec.language !== "cuda") return;
+  spec.problem.verify.forEach((size, i) => {
+    try {
+      evaluateLaunch(spec, params, size);
+    } catch (error) {
+      if (!isNightshiftError(error)) throw error;
+      fail("SPEC_INVALID", `problem.verify[${i}]: expected a size the configuration ${describeValue(params)} can launch at, as it can at the tuning size, received ${describeValue(size)} (${error.message})`);
+    }
+  });
 }
 
 /** Canonical JSON (sorted keys) so equal parameter sets hash equally. */
@@ -86,11 +100,7 @@ export function makeVariant(
 }
 
 export function readVariantSource(path: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (error) {
-    return fail("SOURCE_INVALID", `--source: expected a readable kernel source file, received ${JSON.stringify(path)} (${(error as Error).message})`);
-  }
+  return readFileOrFail(path, FILE_KINDS.source, "SOURCE_INVALID", "--source").toString("utf8");
 }
 
 /** -DNAME=value for every parameter, in a stable order. */
@@ -107,5 +117,7 @@ export function compilerFlags(spec: KernelSpec, params: Params): string[] {
     const selected = byValue[String(params[name])];
     if (selected) flags.push(...selected);
   }
+  // The schema refuses these when a spec is loaded; a spec built any other way is held to the same policy.
+  for (const flag of flags) if (refusedFlag(flag) !== null) fail("SPEC_INVALID", `build.flags: expected flags nightshift allows, received ${describeValue(flag)} (refused: ${refusedFlag(flag)})`);
   return flags;
 }

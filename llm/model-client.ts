@@ -5,6 +5,7 @@
 
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import { z } from "zod";
+import { redactSecrets } from "../core/redact.ts";
 import type { Accountant, Role } from "./accounting.ts";
 import { createBoundModel, type BoundModel, type ModelFactory, type RawReply } from "./chat-model.ts";
 import type { CircuitBreaker } from "./circuit.ts";
@@ -149,10 +150,10 @@ function describeError(error: unknown): string {
   return status !== undefined ? `HTTP ${status}: ${truncate(message, 300)}` : truncate(`${(error as Error)?.name ?? "Error"}: ${message}`, 300);
 }
 
-/** Error messages from some services echo part of the key; the key never reaches a record or a log. */
+/** Error messages from some services echo part of the key or the URL with its credentials; neither reaches a record or a log. */
 function redact(text: string, spec: ModelSpec): string {
   const key = spec.apiKey();
-  return key && key.length >= 8 ? text.split(key).join("[redacted]") : text;
+  return redactSecrets(key && key.length >= 8 ? text.split(key).join("[redacted]") : text);
 }
 
 export function truncate(text: string, max: number): string {

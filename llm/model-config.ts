@@ -3,6 +3,7 @@
 // API keys stay behind a function so no serialisation or log line can carry them.
 
 import { describeValue, fail } from "../core/errors.ts";
+import { redactSecrets } from "../core/redact.ts";
 import type { Role } from "./accounting.ts";
 import type { ModelOptions } from "./options.ts";
 import { listPrice, parsePrice, type Price } from "./prices.ts";
@@ -38,6 +39,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 const KEY_ENV: Partial<Record<Provider, string>> = { openai: "OPENAI_API_KEY", anthropic: "ANTHROPIC_API_KEY" };
 const BASE_URL_ENV: Record<Provider, string> = { openai: "OPENAI_BASE_URL", anthropic: "ANTHROPIC_BASE_URL", ollama: "OLLAMA_BASE_URL" };
 const OFFLINE = new Set(["none", "offline"]);
+const MAX_MODEL_TIMEOUT_S = 86_400;
+const MAX_MODEL_RETRIES = 20;
 
 /** "openai:gpt-4o" -> {provider, model}; Ollama tags keep their own colons ("ollama:qwen2.5-coder:32b"). */
 export function parseModelRef(ref: string, where: string): { provider: Provider; model: string } {
@@ -74,7 +77,10 @@ export function resolveModelConfig(options: ModelOptions, env: Env = process.env
   };
   const output = options.modelOutput ?? "tools";
   if (output !== "tools" && output !== "json_schema") fail("MODEL_CONFIG", `--model-output: expected tools or json_schema, received ${describeValue(output)}`);
-  const timeoutMs = (optionalNumber(options.modelTimeoutS, "--model-timeout-s", false) ?? 120) * 1000;
+  const timeoutS = optionalNumber(options.modelTimeoutS, "--model-timeout-s", false) ?? 120;
+  // It becomes a timer: zero would time every call out, and a day is longer than any call should take.
+  if (timeoutS <= 0 || timeoutS > MAX_MODEL_TIMEOUT_S) fail("MODEL_CONFIG", `--model-timeout-s: expected a number of seconds above 0 and at most ${MAX_MODEL_TIMEOUT_S}, received ${describeValue(options.modelTimeoutS)}`);
+  const timeoutMs = timeoutS * 1000;
 
   const roles = {} as Record<Role, ModelSpec | null>;
   for (const role of ROLES) {
@@ -109,7 +115,7 @@ export function resolveModelConfig(options: ModelOptions, env: Env = process.env
   return {
     roles,
     budget,
-    retries: optionalNumber(options.modelRetries, "--model-retries", true) ?? 2,
+    retries: boundedRetries(optionalNumber(options.modelRetries, "--model-retries", true) ?? 2, options.modelRetries),
     coderMaxFailures: Math.max(1, optionalNumber(options.coderMaxFailures, "--coder-max-failures", true) ?? 3),
   };
 }
@@ -118,7 +124,7 @@ export function resolveModelConfig(options: ModelOptions, env: Env = process.env
 export function describeModelConfig(config: LlmConfig): string {
   const parts = ROLES.map((role) => {
     const spec = config.roles[role];
-    return `${role}=${spec === null ? "offline" : `${spec.ref}${spec.baseUrl ? ` @ ${spec.baseUrl}` : ""}`}`;
+    return `${role}=${spec === null ? "offline" : `${spec.ref}${spec.baseUrl ? ` @ ${redactSecrets(spec.baseUrl)}` : ""}`}`;
   });
   const limits = [config.budget.usd !== null ? `$${config.budget.usd}` : null, config.budget.tokens !== null ? `${config.budget.tokens} tokens` : null].filter(Boolean);
   return `models: ${parts.join(", ")}; budget: ${limits.length ? limits.join(" / ") : "unlimited"}`;
@@ -148,14 +154,20 @@ function optionalNumber(value: string | number | undefined, where: string, integ
   return n;
 }
 
+/** Each retry is another model call: a few fix a malformed reply, thousands would only run up the bill. */
+function boundedRetries(retries: number, given: unknown): number {
+  if (retries > MAX_MODEL_RETRIES) fail("MODEL_CONFIG", `--model-retries: expected an integer from 0 to ${MAX_MODEL_RETRIES}, received ${describeValue(given)}`);
+  return retries;
+}
+
 function checkUrl(value: string | null, where: string): string | null {
   if (value === null || value.trim() === "") return null;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return fail("MODEL_CONFIG", `${where}: expected an http(s) URL, received ${describeValue(value)}`);
+    return fail("MODEL_CONFIG", `${where}: expected an http(s) URL, received ${describeValue(redactSecrets(value))}`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") fail("MODEL_CONFIG", `${where}: expected an http(s) URL, received ${describeValue(value)}`);
+  if (url.protocol !== "http:" && url.protocol !== "https:") fail("MODEL_CONFIG", `${where}: expected an http(s) URL, received ${describeValue(redactSecrets(value))}`);
   return value.replace(/\/+$/, "");
 }

@@ -6,12 +6,13 @@
 
 import { z } from "zod";
 import { blockedByLedger } from "../agents/ledger.ts";
-import type { LedgerEntry, PlanInput, PlannerPolicy, Proposal } from "../agents/types.ts";
+import type { PlanInput, PlannerPolicy, Proposal } from "../agents/types.ts";
 import { log } from "../core/log.ts";
+import type { LedgerEntry } from "../results/types.ts";
 import type { Params, ParamValue } from "../specs/schema.ts";
-import type { RewriteLog } from "./rewrite-log.ts";
 import type { ModelClient } from "./model-client.ts";
 import { plannerPrompt } from "./prompts.ts";
+import type { RewriteLog } from "./rewrite-log.ts";
 
 export const experimentSchema = z.object({
   params: z.record(z.string(), z.union([z.number(), z.string()])).describe("parameter name -> value, from the listed values"),
@@ -59,6 +60,10 @@ export class LlmPlanner implements PlannerPolicy {
     this.name = `model:${client.spec("planner")?.ref ?? "none"}+${offline.name}`;
   }
 
+  get fallback(): PlannerPolicy {
+    return this.offline;
+  }
+
   metrics(): PlannerMetrics {
     return { ...this.counts, rejected: { ...this.counts.rejected } };
   }
@@ -89,6 +94,7 @@ export class LlmPlanner implements PlannerPolicy {
       if (!checked.ok) {
         this.counts.rejected[checked.reason]++;
         log.info({ reason: checked.reason, detail: checked.detail }, "model planner: proposal refused");
+        input.onRefused?.({ reason: checked.reason, detail: checked.detail });
         continue;
       }
       this.counts.accepted++;

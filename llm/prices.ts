@@ -2,7 +2,7 @@
 // writing and only feed an estimate (and the --model-budget-usd stop); --model-price overrides them.
 // Entries match by prefix so dated snapshots ("gpt-4o-2024-08-06") find their family.
 
-import { fail } from "../core/errors.ts";
+import { describeValue, fail } from "../core/errors.ts";
 
 export interface Price {
   inPerM: number;
@@ -47,6 +47,6 @@ export function costUsd(price: Price | null, tokensIn: number, tokensOut: number
 /** "3/15" -> {inPerM: 3, outPerM: 15}. */
 export function parsePrice(text: string, where: string): Price {
   const match = /^\s*(\d+(?:\.\d+)?)\s*\/\s*(\d+(?:\.\d+)?)\s*$/.exec(text);
-  if (!match) fail("MODEL_CONFIG", `${where}: expected "IN/OUT" in USD per million tokens (e.g. "3/15"), received ${JSON.stringify(text)}`);
+  if (!match) fail("MODEL_CONFIG", `${where}: expected "IN/OUT" in USD per million tokens (e.g. "3/15"), received ${describeValue(text)}`);
   return { inPerM: Number(match[1]), outPerM: Number(match[2]) };
 }

@@ -2,10 +2,11 @@
 // feedback), so a prompt on night three is as long as on night one: the model sees the task, the
 // best verified state and the lessons learned, never the whole history.
 
-import type { CoderInput, DiagnoseInput, Incumbent, LedgerEntry, PlanInput } from "../agents/types.ts";
+import type { CoderInput, DiagnoseInput, PlanInput } from "../agents/types.ts";
 import type { HardwareProfile } from "../hardware-profiles/schema.ts";
+import type { CompileStats, Occupancy, Roofline } from "../harness/types.ts";
+import type { Incumbent, LedgerEntry } from "../results/types.ts";
 import type { KernelSpec, Params } from "../specs/schema.ts";
-import type { CompileStats, Occupancy, Roofline } from "../runners/types.ts";
 import { truncate } from "./model-client.ts";
 
 export const LIMITS = {
@@ -34,6 +35,7 @@ export function specSection(spec: KernelSpec): string {
     `Tuning size: ${fmtParams(spec.problem.tune)}; bytes moved = ${spec.bytes}; flops = ${spec.flops}`,
     `Tunable parameters (each reaches the code as a -DNAME=value macro):\n${params}`,
     `Restrictions every configuration satisfies: ${spec.restrictions.length ? spec.restrictions.join("; ") : "none"}`,
+    ...(spec.tuneRestrictions.length ? [`Restrictions at the tuning size only: ${spec.tuneRestrictions.join("; ")}`] : []),
     `Baseline configuration: ${fmtParams(spec.baseline)}`,
   ].join("\n");
 }

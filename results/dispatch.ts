@@ -5,8 +5,9 @@
 
 import { join } from "node:path";
 import { fail } from "../core/errors.ts";
+import type { SpaceParameter } from "../spaces/types.ts";
 import type { ParamValue } from "../specs/schema.ts";
-import type { SpaceParameter } from "../strategies/types.ts";
+import type { Headline } from "./headline.ts";
 import { makeOutDir, writeOutFile } from "./out-dir.ts";
 import type { AcceptedVariant, VerifiedVariant } from "./summary.ts";
 import { fmtValue } from "./svg-convergence.ts";
@@ -25,6 +26,8 @@ export interface DispatchInput {
   best: ReadonlyMap<string, AcceptedVariant | null>;
   /** Source text of variants that are not plain template instantiations (model rewrites, user files). */
   sources: ReadonlyMap<string, string>;
+  /** Per device, the campaign's headline (results/headline.ts): the speedup the dispatch entry stands for. */
+  headlines?: ReadonlyMap<string, Headline>;
   generatedAt?: string;
 }
 
@@ -35,6 +38,14 @@ export interface DispatchDevice {
   params: Record<string, ParamValue>;
   medianMs: number;
   ci95Ms: [number, number];
+  /** How far the variant was checked (tested, sanitized, proved), as the critic recorded it on acceptance. */
+  evidence?: AcceptedVariant["evidence"];
+  /** Which measurements medianMs pools (the headline's words). */
+  measurement?: string;
+  /** The headline's baseline median and speedup over it, when the baseline was measured. */
+  baselineMs?: number;
+  speedup?: number;
+  speedupCi95?: [number, number];
   /** File beside the header holding the variant's source, when it is not the spec's template. */
   sourceFile?: string;
 }
@@ -73,7 +84,7 @@ export function dispatchTable(input: DispatchInput): DispatchTable {
     const clash = macros.get(macro);
     if (clash !== undefined) fail("PROFILE_INVALID", `dispatch: expected device names that map to distinct C macros, received "${clash}" and "${device}" (both ${macro})`);
     macros.set(macro, device);
-    const entry: DispatchDevice = { macro, variantHash: best.variantHash, origin: best.origin, params: { ...best.params }, medianMs: best.medianMs, ci95Ms: best.ci95Ms };
+    const entry: DispatchDevice = { macro, variantHash: best.variantHash, origin: best.origin, params: { ...best.params }, medianMs: best.medianMs, ci95Ms: best.ci95Ms, ...(best.evidence ? { evidence: best.evidence } : {}), ...headlineFields(input.headlines?.get(device)) };
     if (best.origin !== "template") {
       if (!input.sources.has(best.variantHash)) fail("INTERNAL", `dispatch: expected the source of variant ${best.variantHash} (${best.origin}), received none`);
       entry.sourceFile = `${input.specName}_${device}.${input.language === "cuda" ? "cu" : "c"}`;
@@ -92,6 +103,15 @@ export function dispatchTable(input: DispatchInput): DispatchTable {
   };
 }
 
+/** The headline's figures for a dispatch entry; the entry's own median is the headline's best already. */
+function headlineFields(h: Headline | undefined): Partial<DispatchDevice> {
+  if (!h?.best) return {};
+  return {
+    measurement: h.best.measurement,
+    ...(h.baseline && h.speedup !== null && h.speedupCi95 !== null ? { baselineMs: h.baseline.medianMs, speedup: h.speedup, speedupCi95: h.speedupCi95 } : {}),
+  };
+}
+
 export type CType = "long" | "double" | "const char *";
 
 function fieldType(values: readonly ParamValue[]): CType {
@@ -100,7 +120,7 @@ function fieldType(values: readonly ParamValue[]): CType {
   return "const char *";
 }
 
-function cLiteral(value: ParamValue, type: CType): string {
+export function cLiteral(value: ParamValue, type: CType): string {
   if (type === "const char *") return `"${String(value).replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
   return String(value);
 }
@@ -122,7 +142,10 @@ export function dispatchHeader(table: DispatchTable): string {
   out.push(`#ifndef ${guard}`, `#define ${guard}`, "", `#define ${name.toUpperCase()}_DISPATCH_COUNT ${entries.length}`, "");
   entries.forEach(([device, d], i) => {
     out.push(`${i === 0 ? "#if" : "#elif"} defined(${d.macro})`);
-    out.push(`/* ${device}: median ${fmtValue(d.medianMs)} ms, 95% CI [${fmtValue(d.ci95Ms[0])}, ${fmtValue(d.ci95Ms[1])}] ms, variant ${d.variantHash} (${d.origin}) */`);
+    out.push(`/* ${device}: median ${fmtValue(d.medianMs)} ms, 95% CI [${fmtValue(d.ci95Ms[0])}, ${fmtValue(d.ci95Ms[1])}] ms${d.measurement ? ` (${d.measurement})` : ""}, variant ${d.variantHash} (${d.origin}) */`);
+    if (d.speedup !== undefined && d.speedupCi95 !== undefined) {
+      out.push(`/* ${device}: ${d.speedup.toFixed(2)}x over the baseline's ${fmtValue(d.baselineMs!)} ms (95% interval ${d.speedupCi95[0].toFixed(2)}x to ${d.speedupCi95[1].toFixed(2)}x) */`);
+    }
     if (d.sourceFile) out.push(`/* This variant is a rewrite: build ${d.sourceFile} (beside this header) instead of the template. */`);
     for (const p of table.parameters) out.push(`#define ${p} ${String(d.params[p])}`);
   });
@@ -145,19 +168,23 @@ export interface DispatchFiles {
   sourcePaths: string[];
 }
 
+/** Writes a dispatch's header, its JSON and the sources of its rewrites into `outDir` (single-size and per-size alike). */
+export function writeDispatchFiles(outDir: string, spec: string, header: string, table: unknown, sources: ReadonlyArray<{ file: string; text: string }>): DispatchFiles {
+  makeOutDir(outDir);
+  const headerPath = join(outDir, `${spec}_dispatch.h`);
+  const jsonPath = join(outDir, `${spec}_dispatch.json`);
+  writeOutFile(outDir, headerPath, header);
+  writeOutFile(outDir, jsonPath, JSON.stringify(table, null, 2) + "\n");
+  const sourcePaths = sources.map(({ file, text }) => {
+    const path = join(outDir, file);
+    writeOutFile(outDir, path, text);
+    return path;
+  });
+  return { headerPath, jsonPath, sourcePaths };
+}
+
 export function writeDispatch(outDir: string, input: DispatchInput): DispatchFiles {
   const table = dispatchTable(input);
-  makeOutDir(outDir);
-  const headerPath = join(outDir, `${table.spec}_dispatch.h`);
-  const jsonPath = join(outDir, `${table.spec}_dispatch.json`);
-  writeOutFile(outDir, headerPath, dispatchHeader(table));
-  writeOutFile(outDir, jsonPath, JSON.stringify(table, null, 2) + "\n");
-  const sourcePaths: string[] = [];
-  for (const d of Object.values(table.devices)) {
-    if (!d.sourceFile) continue;
-    const path = join(outDir, d.sourceFile);
-    writeOutFile(outDir, path, input.sources.get(d.variantHash)!);
-    sourcePaths.push(path);
-  }
-  return { headerPath, jsonPath, sourcePaths };
+  const sources = Object.values(table.devices).flatMap((d) => (d.sourceFile ? [{ file: d.sourceFile, text: input.sources.get(d.variantHash)! }] : []));
+  return writeDispatchFiles(outDir, table.spec, dispatchHeader(table), table, sources);
 }

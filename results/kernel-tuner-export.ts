@@ -1,23 +1,17 @@
 // Exports one device's evaluations of a campaign as a Kernel Tuner cache file (the format of the files in
-// the benchmark hub), so nightshift's measurements can be replayed, compared or plotted by other tuners.
-//
-// Outcome mapping (Kernel Tuner knows three failure names):
-//   ok                                  -> time = mean of the samples (Kernel Tuner's definition), times = samples
-//   compile_error                       -> "CompilationFailedConfig"
-//   runtime_error, timeout              -> "RuntimeFailedConfig"
-//   wrong_result, rejected              -> "RuntimeFailedConfig": the configuration ran but its result cannot be
-//                                          used; Kernel Tuner has no name for a failed check, and a replay of the
-//                                          export must still see a failure, never a time
-//   infra_error                         -> left out: it says nothing about the configuration
-// Only template instantiations are exported: a rewritten source is not a point of the parameter space.
+// the benchmark hub), so nightshift's measurements can be replayed, compared or plotted by other tuners
+// (Kernel Tuner's simulation mode, KTdashboard). Which evaluations are exported: export-rows.ts.
+// Failures by Kernel Tuner's three names: a compile failure is "CompilationFailedConfig"; everything else
+// that ran but cannot be used (a runtime error, a timeout, a wrong result, a rejection) is
+// "RuntimeFailedConfig": Kernel Tuner has no name for a failed check, and a replay must still see a failure.
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { fail } from "../core/errors.ts";
+import type { SpaceParameter } from "../spaces/types.ts";
 import type { ParamValue } from "../specs/schema.ts";
-import type { SpaceParameter } from "../strategies/types.ts";
-import { configKey } from "../strategies/space.ts";
-import type { EvaluationRecord, Store } from "./types.ts";
+import { exportRows, requireDevice, type ExportRow } from "./export-rows.ts";
+import type { Store } from "./types.ts";
 
 export interface KernelTunerCache {
   device_name: string;
@@ -45,28 +39,10 @@ export interface KernelTunerExport {
 export function kernelTunerCache(store: Store, campaignId: string, device: string, options: KernelTunerExportOptions = {}): KernelTunerExport {
   const campaign = store.getCampaign(campaignId);
   if (campaign === null) fail("CAMPAIGN_NOT_FOUND", `export: expected a campaign id in ${JSON.stringify(store.path)}, received ${JSON.stringify(campaignId)}`);
-  if (!campaign.config.devices.includes(device)) {
-    fail("USAGE", `export: expected one of the campaign's devices (${campaign.config.devices.join(", ")}), received ${JSON.stringify(device)}`);
-  }
-  const evaluations = store.evaluations(campaignId, { device });
-  const parameters = options.parameters ?? parametersSeen(evaluations);
+  requireDevice(campaign.config.devices, device);
+  const { rows, parameters, skipped } = exportRows(store.evaluations(campaignId, { device }), options.parameters);
   const profile = store.campaignProfiles(campaignId).find((p) => p.name === device);
-
-  const entries = new Map<string, Record<string, unknown>>();
-  const faulted = new Set<string>();
-  let skipped = 0;
-  for (const e of evaluations) {
-    if (e.origin !== "template" || e.status === "infra_error") {
-      skipped++;
-      continue;
-    }
-    const key = configKey(parameters, e.params);
-    // A fault on any measurement of a configuration makes it a failure, as in the report's verified view.
-    if (faulted.has(key)) continue;
-    const entry = toEntry(e, parameters);
-    if (typeof entry.time === "string") faulted.add(key);
-    entries.set(key, entry);
-  }
+  const entries = new Map(rows.map((row) => [row.key, toEntry(row, parameters)]));
   return {
     cache: {
       device_name: profile?.gpu?.model ?? profile?.cpu?.model ?? device,
@@ -87,29 +63,10 @@ export function writeKernelTunerCache(path: string, exported: KernelTunerExport)
   return path;
 }
 
-function toEntry(e: EvaluationRecord, parameters: readonly SpaceParameter[]): Record<string, unknown> {
-  const r = e.result;
-  const entry: Record<string, unknown> = Object.fromEntries(parameters.map((p) => [p.name, e.params[p.name]]));
-  const common = {
-    compile_time: r.build?.buildMs ?? 0,
-    verification_time: 0,
-    strategy_time: 0,
-    framework_time: 0,
-    timestamp: r.startedAt,
-  };
-  if (r.status === "ok") {
-    return { ...entry, time: r.stats.meanMs, times: r.samplesMs, ...common, benchmark_time: r.samplesMs.reduce((a, b) => a + b, 0) };
-  }
-  const failure = r.status === "compile_error" ? "CompilationFailedConfig" : "RuntimeFailedConfig";
-  return { ...entry, time: failure, ...common, benchmark_time: 0 };
-}
-
-/** Values seen per parameter, sorted, in the order the first evaluated variant lists its parameters. */
-function parametersSeen(evaluations: readonly EvaluationRecord[]): SpaceParameter[] {
-  const names = evaluations.length > 0 ? Object.keys(evaluations[0]!.params) : [];
-  return names.map((name) => {
-    const values = [...new Set(evaluations.map((e) => e.params[name]!).filter((v) => v !== undefined))];
-    values.sort((a, b) => (typeof a === "number" && typeof b === "number" ? a - b : String(a).localeCompare(String(b))));
-    return { name, values };
-  });
+function toEntry(row: ExportRow, parameters: readonly SpaceParameter[]): Record<string, unknown> {
+  const r = row.record.result;
+  const entry: Record<string, unknown> = Object.fromEntries(parameters.map((p) => [p.name, row.record.params[p.name]]));
+  const common = { compile_time: r.build?.buildMs ?? 0, verification_time: 0, strategy_time: 0, framework_time: 0, timestamp: r.startedAt };
+  if (r.status === "ok") return { ...entry, time: r.stats.meanMs, times: r.samplesMs, ...common, benchmark_time: r.samplesMs.reduce((a, b) => a + b, 0) };
+  return { ...entry, time: r.status === "compile_error" ? "CompilationFailedConfig" : "RuntimeFailedConfig", ...common, benchmark_time: 0 };
 }

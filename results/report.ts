@@ -4,25 +4,20 @@
 import { basename, join } from "node:path";
 import { fail, isNightshiftError } from "../core/errors.ts";
 import type { HardwareProfile } from "../hardware-profiles/schema.ts";
-import { loadCampaignSpec } from "../specs/space-spec.ts";
-import type { KernelSpec, Params } from "../specs/schema.ts";
-import type { SpaceParameter } from "../strategies/types.ts";
+import type { ProofVerdict } from "../proofs/types.ts";
+import { loadSpecOrSpace } from "../spaces/space-spec.ts";
+import type { SpaceParameter } from "../spaces/types.ts";
+import type { KernelSpec, Params, ProblemSize } from "../specs/schema.ts";
+import { specAtTuneSize } from "../specs/tune-size.ts";
 import { writeDispatch } from "./dispatch.ts";
+import { describeEvidence, evidenceOf, proofsByVariant } from "./evidence.ts";
+import { deviceHeadline, type Headline, type HeadlineFigure } from "./headline.ts";
+import { librarySection } from "./library-section.ts";
 import { makeOutDir, writeOutFile } from "./out-dir.ts";
-import {
-  baselineOf,
-  bestVerifiedPerDevice,
-  convergence,
-  failuresByKind,
-  ledgerLessons,
-  modelUsage,
-  speedupOver,
-  topK,
-  type AcceptedVariant,
-  type VerifiedVariant,
-} from "./summary.ts";
+import { paretoSection } from "./pareto-section.ts";
+import { bestVerifiedPerDevice, convergence, failuresByKind, ledgerLessons, modelUsage, topK, type AcceptedVariant, type VerifiedVariant } from "./summary.ts";
 import { convergenceSvg, fmtValue } from "./svg-convergence.ts";
-import type { CampaignRecord, EvaluationRecord, Store } from "./types.ts";
+import type { CampaignRecord, EvaluationRecord, RefusedProposal, Store } from "./types.ts";
 
 export interface ReportFiles {
   markdownPath: string;
@@ -42,7 +37,7 @@ export function writeReport(store: Store, campaignId: string, outDir: string, op
   const campaign = store.getCampaign(campaignId);
   if (campaign === null) fail("CAMPAIGN_NOT_FOUND", `report: expected a campaign id in ${JSON.stringify(store.path)}, received ${JSON.stringify(campaignId)}`);
   const profiles = store.campaignProfiles(campaignId);
-  const spec = options.spec ?? specIfReadable(campaign.config.specDir, profiles);
+  const spec = options.spec ?? specIfReadable(campaign.config.specDir, profiles, campaign.config.options?.tuneSize as ProblemSize | undefined);
   const evaluations = store.evaluations(campaignId);
   const costs = modelCostByVariant(store, campaignId);
   const name = campaign.config.specName;
@@ -52,9 +47,12 @@ export function writeReport(store: Store, campaignId: string, outDir: string, op
   const svgFile = `${name}_convergence.svg`;
   const svgPath = join(outDir, svgFile);
   const acceptances = store.incumbents(campaignId);
+  const proofs = proofsByVariant(store.proofs(campaignId));
   writeOutFile(outDir, svgPath, convergenceSvg(`${name}: best verified median so far`, devices.map((device) => ({ device, points: convergence(evaluations, device, acceptances) }))));
 
   const winners = bestVerifiedPerDevice(evaluations, acceptances);
+  const libraries = store.libraryResults(campaignId);
+  const headlines = new Map(devices.map((device) => [device, deviceHeadline(evaluations, acceptances, device, libraries)]));
   // Every device of the campaign has an entry, so the dispatch files say why one was left out.
   const best = new Map(devices.map((device) => [device, winners.get(device) ?? null]));
   const sources = new Map<string, string>();
@@ -70,13 +68,15 @@ export function writeReport(store: Store, campaignId: string, outDir: string, op
     parameters: spec ? Object.entries(spec.parameters).map(([n, values]) => ({ name: n, values })) : parametersOf([...winners.values()]),
     best,
     sources,
+    headlines,
   });
 
   const markdown = [
     ...campaignSection(campaign, spec, evaluations, svgFile),
     ...devices.flatMap((device) =>
-      deviceSection(device, profiles.find((p) => p.name === device), evaluations, best.get(device) ?? null, spec?.baseline ?? null, options.topK ?? 10, store, costs),
+      deviceSection(device, profiles.find((p) => p.name === device), evaluations, best.get(device) ?? null, headlines.get(device)!, spec?.baseline ?? null, options.topK ?? 10, store, costs, proofs),
     ),
+    ...paretoSection(campaign, evaluations),
     ...ledgerSection(store, campaignId),
     ...modelSection(store, campaignId, evaluations, costs),
     "## Files",
@@ -99,9 +99,10 @@ function parametersOf(best: readonly VerifiedVariant[]): SpaceParameter[] {
 }
 
 /** The spec as it is now, or null when its folder moved or no longer validates (the report still works). */
-function specIfReadable(dir: string, profiles: readonly HardwareProfile[]): KernelSpec | null {
+/** The spec as the campaign ran it (at its tuned size, for one campaign of a `--sizes` group), or null. */
+function specIfReadable(dir: string, profiles: readonly HardwareProfile[], tuneSize: ProblemSize | undefined): KernelSpec | null {
   try {
-    return loadCampaignSpec(dir, profiles);
+    return specAtTuneSize(loadSpecOrSpace(dir, profiles), tuneSize);
   } catch (error) {
     if (isNightshiftError(error)) return null;
     throw error;
@@ -130,10 +131,12 @@ function deviceSection(
   profile: HardwareProfile | undefined,
   evaluations: readonly EvaluationRecord[],
   best: AcceptedVariant | null,
+  headline: Headline,
   baselineParams: Params | null,
   k: number,
   store: Store,
   costs: ReadonlyMap<string, number>,
+  proofs: ReadonlyMap<string, ProofVerdict>,
 ): string[] {
   const mine = evaluations.filter((e) => e.device === device);
   const model = profile?.gpu?.model ?? profile?.cpu?.model;
@@ -142,20 +145,21 @@ function deviceSection(
   out.push(`${mine.length} evaluations, ${ok} ok, ${mine.length - ok} failed.`, "");
   const top = topK(evaluations, device, k);
   if (top.some((v) => v.replayed)) out.push("> Times on this device were replayed from recorded tuning data; nightshift did not run or verify these kernels.", "");
-  const baseline = baselineParams ? baselineOf(evaluations, device, baselineParams) : null;
-  if (baselineParams === null) out.push("- Baseline: unknown (the spec folder is no longer readable)");
-  else if (baseline === null) out.push(`- Baseline (${params(baselineParams)}): not verified on this device`);
-  else out.push(`- Baseline (${params(baseline.params)}): ${timing(baseline)}`);
+  const baseline = headline.baseline;
+  if (baseline !== null) out.push(`- Baseline (${params(baseline.params)}): ${figure(baseline)}`);
+  else if (baselineParams === null) out.push("- Baseline: unknown (the spec folder is no longer readable)");
+  else out.push(`- Baseline (${params(baselineParams)}): not verified on this device`);
   if (best === null) {
     if (top.length === 0) out.push("- Best verified variant: none");
     else out.push("- Best verified variant: none, no variant was accepted by the critic (those below passed verification but were never accepted, so the dispatch files leave this device out)");
   } else {
-    out.push(`- Best verified variant (${params(best.params)}), \`${best.variantHash}\`${originNote(best, store)}: ${timing(best)}`);
+    out.push(`- Best verified variant (${params(best.params)}), \`${best.variantHash}\`${originNote(best, store)}: ${headline.best ? figure(headline.best) : timing(best)}`);
+    if (best.unsandboxed) out.push("- **Unsandboxed**: measured without the sandbox (--unsandboxed); nothing stopped this kernel from forging its evidence");
     out.push(`- Accepted by the critic: ${best.acceptedVerdict}`);
-    if (baseline) {
-      const s = speedupOver(baseline, best);
-      const verdict = s.ci95[0] > 1 ? "beyond the noise" : "within the noise";
-      out.push(`- Speedup over the baseline: ${s.factor.toFixed(2)}x (95% interval ${s.ci95[0].toFixed(2)}x to ${s.ci95[1].toFixed(2)}x, ${verdict})`);
+    out.push(`- Evidence: ${describeEvidence(best.evidence, best.proof)}`);
+    if (headline.speedup !== null && headline.speedupCi95 !== null) {
+      const [low, high] = headline.speedupCi95;
+      out.push(`- Speedup over the baseline: ${headline.speedup.toFixed(2)}x (95% interval ${low.toFixed(2)}x to ${high.toFixed(2)}x, ${low > 1 ? "beyond the noise" : "within the noise"})`);
     }
     if (best.roofline) {
       const r = best.roofline;
@@ -167,24 +171,31 @@ function deviceSection(
       out.push(`- Compiler: ${Object.entries(best.compile).map(([key, v]) => `${key} ${v}`).join(", ")}`);
     }
   }
+  out.push(...librarySection(best, headline));
   // Without an accepted variant the table still shows what was measured: nothing measured is hidden.
   if (top.length > 0) {
     // Parameters equal in every row are stated once, so the table shows what distinguishes the variants.
     const first = top[0]!;
     const common = top.length > 1 ? Object.keys(first.params).filter((key) => top.every((v) => v.params[key] === first.params[key])) : [];
     const varying = (p: Params): Params => Object.fromEntries(Object.entries(p).filter(([k]) => !common.includes(k)));
-    out.push("", `### Top ${top.length} verified variants`, "");
+    out.push("", `### Top ${top.length} verified variants`, "", "Medians: the best's and the baseline's are the figures above; every other variant's is its latest measurement.", "");
     if (common.length > 0) out.push(`Same in every row: ${params(Object.fromEntries(common.map((key) => [key, first.params[key]!])))}.`, "");
     // The model's cost of a variant (its rewrite calls) sits next to what it bought, when a model was used.
     const priced = costs.size > 0;
     out.push(
-      `| # | parameters | median (ms) | 95% CI (ms) | samples | origin |${priced ? " model cost (USD) |" : ""} variant |`,
-      `|---|---|---|---|---|---|${priced ? "---|" : ""}---|`,
+      `| # | parameters | median (ms) | 95% CI (ms) | samples | origin | evidence |${priced ? " model cost (USD) |" : ""} variant |`,
+      `|---|---|---|---|---|---|---|${priced ? "---|" : ""}---|`,
     );
+    // The best and the baseline appear with the headline's figures; every other row with its latest measurement.
+    const shown = (v: VerifiedVariant): { medianMs: number; ci95Ms: [number, number] } =>
+      v.variantHash === headline.best?.variantHash ? headline.best : v.variantHash === baseline?.variantHash ? baseline : v;
     top.forEach((v, i) => {
-      const origin = (v.origin === "model" ? "**model rewrite**" : v.origin) + (v.variantHash === best?.variantHash ? " (best)" : "");
+      const { medianMs, ci95Ms } = shown(v);
+      const origin = (v.origin === "model" ? "**model rewrite**" : v.origin) + (v.variantHash === best?.variantHash ? " (best)" : "") + (v.unsandboxed ? " **unsandboxed**" : "");
       const cost = priced ? ` ${costs.has(v.variantHash) ? costs.get(v.variantHash)!.toFixed(4) : "–"} |` : "";
-      out.push(`| ${i + 1} | ${cell(params(varying(v.params)) || "(as above)")} | ${fmtValue(v.medianMs)} | ${fmtValue(v.ci95Ms[0])} – ${fmtValue(v.ci95Ms[1])} | ${v.samples} | ${origin} |${cost} \`${v.variantHash}\` |`);
+      const proof = proofs.get(v.variantHash);
+      const evidence = proof?.status === "refuted" ? "**refuted**" : evidenceOf(v, proof);
+      out.push(`| ${i + 1} | ${cell(params(varying(v.params)) || "(as above)")} | ${fmtValue(medianMs)} | ${fmtValue(ci95Ms[0])} – ${fmtValue(ci95Ms[1])} | ${v.samples} | ${origin} | ${evidence} |${cost} \`${v.variantHash}\` |`);
     });
     out.push("");
   }
@@ -218,6 +229,7 @@ function modelSection(store: Store, campaignId: string, evaluations: readonly Ev
     "",
     `${usage.reduce((a, u) => a + u.calls, 0)} calls, total cost $${total.toFixed(4)}; ${rewrites} model-rewritten variants were evaluated.`,
     "",
+    ...refusalLines(store.refusedProposals(campaignId)),
     "| role | model | calls | failed | tokens in | tokens out | cost (USD) | mean latency (ms) |",
     "|---|---|---|---|---|---|---|---|",
   ];
@@ -235,6 +247,15 @@ function modelSection(store: Store, campaignId: string, evaluations: readonly Ev
   return [...out, ""];
 }
 
+/** How many model proposals were refused before a build, and why; the offline strategy took their places. */
+function refusalLines(refused: readonly RefusedProposal[]): string[] {
+  if (refused.length === 0) return ["Model proposals refused: 0.", ""];
+  const counts = new Map<string, number>();
+  for (const r of refused) counts.set(`${r.role} ${r.reason}`, (counts.get(`${r.role} ${r.reason}`) ?? 0) + 1);
+  const reasons = [...counts].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(", ");
+  return [`Model proposals refused: ${refused.length} (${reasons}); the offline strategy filled their places in each batch.`, ""];
+}
+
 /** Summed cost of the model calls that produced each variant (coder calls name the variant they became). */
 function modelCostByVariant(store: Store, campaignId: string): Map<string, number> {
   const costs = new Map<string, number>();
@@ -248,6 +269,11 @@ function originNote(v: VerifiedVariant, store: Store): string {
   if (v.origin === "template") return "";
   const parent = store.getVariant(v.variantHash)?.parentHash;
   return v.origin === "model" ? ` (model rewrite${parent ? ` of \`${parent}\`` : ""})` : " (user source)";
+}
+
+/** A headline figure with what it pools. */
+function figure(f: HeadlineFigure): string {
+  return `median ${fmtValue(f.medianMs)} ms (95% CI ${fmtValue(f.ci95Ms[0])} – ${fmtValue(f.ci95Ms[1])} ms; ${f.measurement})`;
 }
 
 function timing(v: VerifiedVariant): string {

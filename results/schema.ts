@@ -19,22 +19,27 @@ BEGIN SELECT RAISE(ABORT, '${table} is append-only'); END;
 CREATE TRIGGER ${table}_no_delete BEFORE DELETE ON ${table}
 BEGIN SELECT RAISE(ABORT, '${table} is append-only'); END;`;
 
-export const MIGRATIONS: readonly Migration[] = [
-  {
-    version: 1,
-    description: "campaigns, variants, evaluations, ledger, model calls",
-    sql: `
-CREATE TABLE campaigns (
+const STOP_REASONS_V1 = ["budget", "time", "roofline", "stalled", "exhausted", "interrupted"];
+
+/** The campaigns table; only the stop reasons its CHECK allows have changed between versions. */
+const campaignsTable = (name: string, stopReasons: readonly string[]): string => `CREATE TABLE ${name} (
   id            TEXT PRIMARY KEY,
   spec_id       TEXT NOT NULL,
   spec_name     TEXT NOT NULL,
   config_json   TEXT NOT NULL,
   profiles_json TEXT NOT NULL,
   state         TEXT NOT NULL CHECK (state IN ('running', 'finished', 'failed')),
-  stop_reason   TEXT CHECK (stop_reason IS NULL OR stop_reason IN ('budget', 'time', 'roofline', 'stalled', 'exhausted', 'interrupted')),
+  stop_reason   TEXT CHECK (stop_reason IS NULL OR stop_reason IN (${stopReasons.map((r) => `'${r}'`).join(", ")})),
   created_at    TEXT NOT NULL,
   updated_at    TEXT NOT NULL
-);
+);`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: "campaigns, variants, evaluations, ledger, model calls",
+    sql: `
+${campaignsTable("campaigns", STOP_REASONS_V1)}
 CREATE INDEX campaigns_spec_name ON campaigns (spec_name);
 
 -- parent_hash has no foreign key: a rewrite's parent may come from another store (transfer, import).
@@ -127,6 +132,71 @@ CREATE TABLE variant_ideas (
   created_at   TEXT NOT NULL
 );
 ${appendOnly("variant_ideas")}
+`,
+  },
+  {
+    // SQLite cannot alter a CHECK constraint, so the table is rebuilt (with foreign keys off for the
+    // migration, as SQLite's documented procedure requires; store.ts checks them before committing).
+    version: 4,
+    description: "campaigns.stop_reason may say device_down",
+    sql: `
+${campaignsTable("campaigns_v4", [...STOP_REASONS_V1, "device_down"])}
+INSERT INTO campaigns_v4 SELECT id, spec_id, spec_name, config_json, profiles_json, state, stop_reason, created_at, updated_at FROM campaigns;
+DROP TABLE campaigns;
+ALTER TABLE campaigns_v4 RENAME TO campaigns;
+CREATE INDEX campaigns_spec_name ON campaigns (spec_name);
+`,
+  },
+  {
+    version: 5,
+    description: "refused_proposals: model proposals refused before a build, so the report can count them",
+    sql: `
+CREATE TABLE refused_proposals (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  campaign_id TEXT NOT NULL REFERENCES campaigns (id),
+  device      TEXT NOT NULL,
+  role        TEXT NOT NULL CHECK (role IN ('planner', 'coder')),
+  reason      TEXT NOT NULL,
+  detail      TEXT NOT NULL,
+  created_at  TEXT NOT NULL
+);
+CREATE INDEX refused_proposals_campaign ON refused_proposals (campaign_id);
+${appendOnly("refused_proposals")}
+`,
+  },
+  {
+    version: 6,
+    description: "library_results: the spec's library baselines measured on each device of a campaign",
+    sql: `
+CREATE TABLE library_results (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  campaign_id  TEXT NOT NULL REFERENCES campaigns (id),
+  device       TEXT NOT NULL,
+  name         TEXT NOT NULL,
+  variant_hash TEXT NOT NULL,
+  status       TEXT NOT NULL,
+  median_ms    REAL,
+  result_json  TEXT NOT NULL,
+  created_at   TEXT NOT NULL
+);
+CREATE INDEX library_results_campaign ON library_results (campaign_id, device);
+${appendOnly("library_results")}
+`,
+  },
+  {
+    version: 7,
+    description: "proofs: the proof step's verdict on each variant the critic considered accepting",
+    sql: `
+CREATE TABLE proofs (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  campaign_id  TEXT NOT NULL REFERENCES campaigns (id),
+  variant_hash TEXT NOT NULL,
+  status       TEXT NOT NULL,
+  verdict_json TEXT NOT NULL,
+  created_at   TEXT NOT NULL
+);
+CREATE INDEX proofs_campaign ON proofs (campaign_id, variant_hash);
+${appendOnly("proofs")}
 `,
   },
 ];

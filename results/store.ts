@@ -2,30 +2,28 @@
 // model call. Measurements are appended, never changed; each append is committed before it returns.
 
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
-import { fail, NightshiftError } from "../core/errors.ts";
-import type { Incumbent, LedgerEntry } from "../agents/types.ts";
+import { describeValue, fail, NightshiftError } from "../core/errors.ts";
+import { makeDirectory, systemErrorReason } from "../core/make-dir.ts";
+import { describePath, notAFile } from "../core/read-file.ts";
 import type { HardwareProfile } from "../hardware-profiles/schema.ts";
-import type { EvalResult, Variant } from "../runners/types.ts";
+import type { EvalResult, Variant } from "../harness/types.ts";
+import type { ProofVerdict } from "../proofs/types.ts";
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from "./schema.ts";
-import type {
-  AcceptedRecord,
-  CampaignConfig,
-  CampaignRecord,
-  CampaignState,
-  EvaluationRecord,
-  ModelCallRecord,
-  StopReason,
-  Store,
-  VariantRecord,
-} from "./types.ts";
+import type { AcceptedRecord, CampaignConfig, CampaignRecord, CampaignState, EvaluationRecord, Incumbent, LedgerEntry, LibraryResultRecord, ModelCallRecord, ProofRecord, RefusedProposal, StopReason, Store, VariantRecord } from "./types.ts";
 
 /** Where the store lives unless told otherwise: $NIGHTSHIFT_DB, else ./.nightshift/nightshift.db. */
 export function defaultDbPath(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
   const fromEnv = env.NIGHTSHIFT_DB;
   return resolve(cwd, fromEnv !== undefined && fromEnv.trim() !== "" ? fromEnv : ".nightshift/nightshift.db");
+}
+
+/** An empty --db or $NIGHTSHIFT_DB would resolve to the current folder. */
+function resolveStorePath(path: string): string {
+  if (path.trim() === "") fail("STORE_ERROR", "store: expected the path of a database file, received an empty path");
+  return resolve(path);
 }
 
 export interface OpenStoreOptions {
@@ -34,19 +32,23 @@ export interface OpenStoreOptions {
 }
 
 export function openStore(path: string, options: OpenStoreOptions = {}): Store {
-  const file = resolve(path);
+  const file = resolveStorePath(path);
   if (existsSync(file) && statSync(file).isDirectory()) {
     fail("STORE_ERROR", `store: expected a database file, received the directory ${JSON.stringify(file)}`);
   }
+  // A pipe or a device would block SQLite or take its writes (and its -wal file would land beside it).
+  const other = existsSync(file) ? notAFile(statSync(file)) : null;
+  if (other !== null) fail("STORE_ERROR", `store: expected a database file, received ${describePath(file)}, which is ${other}`);
   if (!existsSync(file)) {
     if (options.mustExist) fail("STORE_ERROR", `store: expected an existing database, received a path with no file: ${JSON.stringify(file)}`);
-    mkdirSync(dirname(file), { recursive: true });
+    const made = makeDirectory(dirname(file));
+    if (!made.ok) fail("STORE_ERROR", `store: expected a folder that can hold the database, received ${describePath(dirname(file))} (${made.problem})`);
   }
   let db: Database.Database;
   try {
     db = new Database(file);
   } catch (error) {
-    return fail("STORE_ERROR", `store: could not open ${JSON.stringify(file)}: ${(error as Error).message}`, error);
+    return fail("STORE_ERROR", `store: could not open ${JSON.stringify(file)}: ${sqliteReason(error)}`, error);
   }
   try {
     configure(db);
@@ -54,9 +56,27 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   } catch (error) {
     db.close();
     if (error instanceof NightshiftError) throw error;
-    return fail("STORE_ERROR", `store: expected a nightshift database at ${JSON.stringify(file)}, received a file SQLite cannot use (${(error as Error).message})`, error);
+    const code = (error as { code?: unknown }).code;
+    if (code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT") {
+      return fail("STORE_ERROR", `store: expected a nightshift database at ${JSON.stringify(file)}, received a file SQLite cannot use (${(error as Error).message})`, error);
+    }
+    return fail("STORE_ERROR", `store: could not prepare the database ${JSON.stringify(file)}: ${sqliteReason(error)}`, error);
   }
   return new SqliteStore(db, file);
+}
+
+/** What SQLite's error means for the user: a full disk, a read-only file system, a lock, a file it cannot open. */
+export function sqliteReason(error: unknown): string {
+  const code = String((error as { code?: unknown }).code ?? "");
+  const message = (error as Error).message;
+  if (code === "SQLITE_FULL") return "no space left on the device";
+  if (code.startsWith("SQLITE_READONLY")) return "the database or its file system is read-only";
+  if (code.startsWith("SQLITE_CANTOPEN")) return `the file cannot be opened or created (a read-only file system, no permission, or a missing folder) (${message})`;
+  if (code.startsWith("SQLITE_IOERR")) return `input/output error (a full disk or a file-size limit) (${message})`;
+  if (code === "SQLITE_PERM" || code === "SQLITE_AUTH") return "permission denied";
+  if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) return "another process holds a lock on it";
+  const system = (error as NodeJS.ErrnoException).code;
+  return typeof system === "string" && !system.startsWith("SQLITE") ? systemErrorReason(error) : message;
 }
 
 /**
@@ -64,15 +84,15 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
  * campaign cannot be there, so the error names both the id and the path rather than a missing file.
  */
 export function openStoreOfCampaign(path: string, id: string, command: string): Store {
-  const file = resolve(path);
+  const file = resolveStorePath(path);
   if (!existsSync(file)) {
-    fail("CAMPAIGN_NOT_FOUND", `${command}: expected a campaign id in ${JSON.stringify(file)}, received ${JSON.stringify(id)} (no database at that path yet; --db or $NIGHTSHIFT_DB chooses another)`);
+    fail("CAMPAIGN_NOT_FOUND", `${command}: expected a campaign id in ${JSON.stringify(file)}, received ${describeValue(id)} (no database at that path yet; --db or $NIGHTSHIFT_DB chooses another)`);
   }
   const store = openStore(file, { mustExist: true });
   if (store.getCampaign(id) === null) {
     const known = store.listCampaigns().map((c) => c.id);
     store.close();
-    fail("CAMPAIGN_NOT_FOUND", `${command}: expected a campaign id in ${JSON.stringify(file)}, received ${JSON.stringify(id)} (${known.length > 0 ? `known: ${known.slice(-5).join(", ")}` : "it holds no campaigns"})`);
+    fail("CAMPAIGN_NOT_FOUND", `${command}: expected a campaign id in ${JSON.stringify(file)}, received ${describeValue(id)} (${known.length > 0 ? `known: ${known.slice(-5).join(", ")}` : "it holds no campaigns"})`);
   }
   return store;
 }
@@ -91,6 +111,17 @@ function configure(db: Database.Database): void {
 }
 
 function migrate(db: Database.Database, file: string): void {
+  // A migration may rebuild a table that others reference; SQLite's procedure for that is foreign keys off
+  // around the transaction and a foreign_key_check before it commits. (The pragma is a no-op inside one.)
+  db.pragma("foreign_keys = OFF");
+  try {
+    migrateLocked(db, file);
+  } finally {
+    db.pragma("foreign_keys = ON");
+  }
+}
+
+function migrateLocked(db: Database.Database, file: string): void {
   // IMMEDIATE takes the write lock before looking, so two processes opening a fresh file at once cannot
   // both decide to create the schema; marking the file and creating the schema commit together, so a crash
   // in between never leaves a file that looks like some other application's database.
@@ -118,6 +149,8 @@ function migrate(db: Database.Database, file: string): void {
       db.exec(migration.sql);
       record.run(migration.version, migration.description, now());
     }
+    const broken = db.pragma("foreign_key_check") as unknown[];
+    if (broken.length > 0) fail("STORE_ERROR", `store: expected consistent references in ${JSON.stringify(file)} after migrating, received ${broken.length} broken (first: ${JSON.stringify(broken[0])})`);
   }).immediate();
 }
 
@@ -390,6 +423,59 @@ class SqliteStore implements Store {
     );
   }
 
+  appendRefusedProposal(refusal: RefusedProposal): void {
+    this.requireCampaign(refusal.campaignId);
+    this.guard("append a refused proposal", () =>
+      this.db
+        .prepare("INSERT INTO refused_proposals (campaign_id, device, role, reason, detail, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+        .run(refusal.campaignId, refusal.device, refusal.role, refusal.reason, refusal.detail.slice(0, 1000), now()),
+    );
+  }
+
+  refusedProposals(campaignId: string): RefusedProposal[] {
+    const rows = this.guard("read refused proposals", () =>
+      this.db.prepare("SELECT campaign_id, device, role, reason, detail FROM refused_proposals WHERE campaign_id = ? ORDER BY id").all(campaignId) as Array<{ campaign_id: string; device: string; role: RefusedProposal["role"]; reason: string; detail: string }>,
+    );
+    return rows.map((r) => ({ campaignId: r.campaign_id, device: r.device, role: r.role, reason: r.reason, detail: r.detail }));
+  }
+
+  appendLibraryResult(campaignId: string, name: string, result: EvalResult): LibraryResultRecord {
+    this.requireCampaign(campaignId);
+    const medianMs = result.status === "ok" ? result.stats.medianMs : null;
+    const createdAt = now();
+    this.guard("append a library result", () =>
+      this.db
+        .prepare("INSERT INTO library_results (campaign_id, device, name, variant_hash, status, median_ms, result_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        .run(campaignId, result.device, name, result.variantHash, result.status, medianMs, JSON.stringify(result), createdAt),
+    );
+    return { campaignId, device: result.device, name, variantHash: result.variantHash, status: result.status, medianMs, result, createdAt };
+  }
+
+  libraryResults(campaignId: string): LibraryResultRecord[] {
+    const rows = this.guard("read library results", () =>
+      this.db.prepare("SELECT * FROM library_results WHERE campaign_id = ? ORDER BY id").all(campaignId) as Array<{ campaign_id: string; device: string; name: string; variant_hash: string; status: EvalResult["status"]; median_ms: number | null; result_json: string; created_at: string }>,
+    );
+    return rows.map((r) => ({ campaignId: r.campaign_id, device: r.device, name: r.name, variantHash: r.variant_hash, status: r.status, medianMs: r.median_ms, result: JSON.parse(r.result_json) as EvalResult, createdAt: r.created_at }));
+  }
+
+  appendProof(campaignId: string, variantHash: string, verdict: ProofVerdict): ProofRecord {
+    this.requireCampaign(campaignId);
+    const createdAt = now();
+    this.guard("append a proof", () =>
+      this.db
+        .prepare("INSERT INTO proofs (campaign_id, variant_hash, status, verdict_json, created_at) VALUES (?, ?, ?, ?, ?)")
+        .run(campaignId, variantHash, verdict.status, JSON.stringify(verdict), createdAt),
+    );
+    return { campaignId, variantHash, verdict, createdAt };
+  }
+
+  proofs(campaignId: string): ProofRecord[] {
+    const rows = this.guard("read proofs", () =>
+      this.db.prepare("SELECT * FROM proofs WHERE campaign_id = ? ORDER BY id").all(campaignId) as Array<{ campaign_id: string; variant_hash: string; verdict_json: string; created_at: string }>,
+    );
+    return rows.map((r) => ({ campaignId: r.campaign_id, variantHash: r.variant_hash, verdict: JSON.parse(r.verdict_json) as ProofVerdict, createdAt: r.created_at }));
+  }
+
   modelCalls(campaignId: string): ModelCallRecord[] {
     const rows = this.guard("read model calls", () => this.db.prepare("SELECT * FROM model_calls WHERE campaign_id = ? ORDER BY id").all(campaignId) as ModelCallRow[]);
     return rows.map((r) => ({
@@ -424,7 +510,7 @@ class SqliteStore implements Store {
       return action();
     } catch (error) {
       if (error instanceof NightshiftError) throw error;
-      return fail("STORE_ERROR", `store: could not ${what} in ${JSON.stringify(this.path)}: ${(error as Error).message}`, error);
+      return fail("STORE_ERROR", `store: could not ${what} in ${JSON.stringify(this.path)}: ${sqliteReason(error)}`, error);
     }
   }
 }

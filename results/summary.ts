@@ -2,11 +2,11 @@
 // device, how the baseline compares, what failed and how. Pure functions over store records, used by the
 // report, the dispatch export and the CLI's status output alike, so they can never disagree.
 
-import type { LedgerEntry } from "../agents/types.ts";
+import type { CompileStats, EvalStatus, Roofline } from "../harness/types.ts";
 import { canonicalParams } from "../harness/variant.ts";
+import { evidenceOf } from "./evidence.ts";
 import type { Params } from "../specs/schema.ts";
-import type { CompileStats, EvalStatus, Roofline } from "../runners/types.ts";
-import type { AcceptedRecord, EvaluationRecord, ModelCallRecord } from "./types.ts";
+import type { AcceptedRecord, EvaluationRecord, EvidenceLevel, LedgerEntry, ModelCallRecord, ProofSummary } from "./types.ts";
 
 export interface VerifiedVariant {
   device: string;
@@ -24,6 +24,10 @@ export interface VerifiedVariant {
   compile?: CompileStats;
   /** The numbers were replayed from recorded data, not measured by this campaign. */
   replayed: boolean;
+  /** Some measurement of it ran outside the sandbox (--unsandboxed on a device that cannot make one). */
+  unsandboxed: boolean;
+  /** Some measurement of it also ran clean under AddressSanitizer and UBSan. */
+  sanitized: boolean;
   /** The critic's verdict when this variant is its accepted incumbent (the numbers are then the critic's). */
   acceptedVerdict?: string;
 }
@@ -66,13 +70,15 @@ export function verifiedVariants(evaluations: readonly EvaluationRecord[], devic
       ...(r.roofline ? { roofline: r.roofline } : {}),
       ...(r.build ? { compile: r.build.stats } : {}),
       replayed: r.verification.replayed === true,
+      unsandboxed: oks.some((e) => e.result.status === "ok" && e.result.verification.isolation === "unsandboxed"),
+      sanitized: oks.some((e) => e.result.status === "ok" && e.result.verification.sanitized === true),
     });
   }
   return out.sort((a, b) => a.medianMs - b.medianMs || a.evaluationId - b.evaluationId);
 }
 
 /** A verified variant the critic accepted as its incumbent; its numbers are the critic's pooled ones. */
-export type AcceptedVariant = VerifiedVariant & { acceptedVerdict: string };
+export type AcceptedVariant = VerifiedVariant & { acceptedVerdict: string; evidence: EvidenceLevel; proof?: ProofSummary };
 
 /**
  * The best variant on a device: the critic's latest accepted incumbent that is still verified, or null.
@@ -92,7 +98,16 @@ export function bestVerified(evaluations: readonly EvaluationRecord[], device: s
     const original = verdict.startsWith("demoted ")
       ? mine.slice(0, i).reverse().find((a) => a.incumbent.variantHash === v.variantHash && !a.verdict.startsWith("demoted "))?.verdict
       : undefined;
-    return { ...v, medianMs: incumbent.medianMs, ci95Ms: incumbent.ci95Ms, acceptedVerdict: original ? `${original} (incumbent again after: ${verdict})` : verdict };
+    // Incumbents recorded before evidence levels existed were at most sanitized: nothing proved them.
+    const evidence = incumbent.evidence ?? evidenceOf(v, undefined);
+    return {
+      ...v,
+      medianMs: incumbent.medianMs,
+      ci95Ms: incumbent.ci95Ms,
+      acceptedVerdict: original ? `${original} (incumbent again after: ${verdict})` : verdict,
+      evidence,
+      ...(incumbent.proof ? { proof: incumbent.proof } : {}),
+    };
   }
   return null;
 }
@@ -109,28 +124,6 @@ export function bestVerifiedPerDevice(evaluations: readonly EvaluationRecord[], 
 
 export function topK(evaluations: readonly EvaluationRecord[], device: string, k: number): VerifiedVariant[] {
   return verifiedVariants(evaluations, device).slice(0, k);
-}
-
-/** The baseline is the template instantiated with the spec's baseline parameters. */
-export function baselineOf(evaluations: readonly EvaluationRecord[], device: string, baselineParams: Params): VerifiedVariant | null {
-  const wanted = canonicalParams(baselineParams);
-  return verifiedVariants(evaluations, device).find((v) => v.origin === "template" && canonicalParams(v.params) === wanted) ?? null;
-}
-
-export interface Speedup {
-  factor: number;
-  /**
-   * Conservative interval from the two medians' 95% intervals (slowest plausible baseline over fastest
-   * plausible variant, and the reverse); when it excludes 1 the speedup is not noise.
-   */
-  ci95: [number, number];
-}
-
-export function speedupOver(baseline: VerifiedVariant, best: VerifiedVariant): Speedup {
-  return {
-    factor: baseline.medianMs / best.medianMs,
-    ci95: [baseline.ci95Ms[0] / best.ci95Ms[1], baseline.ci95Ms[1] / best.ci95Ms[0]],
-  };
 }
 
 export interface FailureCount {

@@ -2,7 +2,7 @@
 // the evaluation index, one line per device, every ok measurement as a faint dot, and failures as
 // distinct markers in a lane under the plot so they never hide the line.
 
-import type { EvalStatus } from "../runners/types.ts";
+import type { EvalStatus } from "../harness/types.ts";
 import type { ConvergencePoint } from "./summary.ts";
 
 export interface ConvergenceSeries {

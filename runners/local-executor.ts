@@ -9,11 +9,14 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, relative, isAbsolute } from "node:path";
 import { fail } from "../core/errors.ts";
-import type { ExecRequest, ExecResult, Executor } from "./types.ts";
+import { TailBuffer } from "../core/tail-buffer.ts";
+import { timerDelayMs } from "../core/timer-delay.ts";
+import type { ExecRequest, ExecResult, Executor } from "../harness/types.ts";
 
 /** Output beyond this is dropped from the front: only a tail is ever shown, and a chatty variant must not exhaust memory. */
 const OUTPUT_KEEP_BYTES = 256 * 1024;
 const GROUP_GONE_WAIT_MS = 3000;
+const PIPES_CLOSE_WAIT_MS = 2000;
 
 export interface LocalExecutorOptions {
   /** Parent directory for the executor's own temporary root (default: the OS temp dir). */
@@ -30,19 +33,6 @@ function onPath(tool: string): boolean {
     }
   }
   return false;
-}
-
-class TailBuffer {
-  private chunks: Buffer[] = [];
-  private size = 0;
-  push(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.size += chunk.length;
-    while (this.size - this.chunks[0]!.length >= OUTPUT_KEEP_BYTES) this.size -= this.chunks.shift()!.length;
-  }
-  text(): string {
-    return Buffer.concat(this.chunks).toString("utf8");
-  }
 }
 
 /** Members of the group that are not zombies: a killed child stays a zombie until init reaps it, which can take seconds. */
@@ -130,8 +120,8 @@ export class LocalExecutor implements Executor {
     return new Promise((resolve) => {
       const started = performance.now();
       const child = spawn(argv[0]!, argv.slice(1), { cwd: request.cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-      const stdout = new TailBuffer();
-      const stderr = new TailBuffer();
+      const stdout = new TailBuffer(OUTPUT_KEEP_BYTES);
+      const stderr = new TailBuffer(OUTPUT_KEEP_BYTES);
       child.stdout.on("data", (c: Buffer) => stdout.push(c));
       child.stderr.on("data", (c: Buffer) => stderr.push(c));
       let timedOut = false;
@@ -139,7 +129,7 @@ export class LocalExecutor implements Executor {
       const timer = setTimeout(() => {
         timedOut = true;
         if (child.pid !== undefined) killGroup(child.pid);
-      }, request.timeoutMs);
+      }, timerDelayMs(request.timeoutMs));
       child.on("error", (error) => {
         clearTimeout(timer);
         if (settled) return;
@@ -159,8 +149,17 @@ export class LocalExecutor implements Executor {
             resolve({ kind: "infra", cause: `process group ${pgid} of ${argv[0]} survived SIGKILL`, retryable: false });
             return;
           }
-          // Pipes may stay open only while a member lives; the group is gone, so they close promptly.
-          const finish = () => resolve({ kind: "exited", exitCode, signal, stdout: stdout.text(), stderr: stderr.text(), wallMs, timedOut });
+          // Pipes stay open only while something holds them. The group is gone, but a process that left it
+          // (setsid) may still: the result does not wait for it longer than PIPES_CLOSE_WAIT_MS.
+          const finish = () => {
+            clearTimeout(giveUp);
+            resolve({ kind: "exited", exitCode, signal, stdout: stdout.text(), stderr: stderr.text(), wallMs, timedOut });
+          };
+          const giveUp = setTimeout(() => {
+            child.stdout.destroy();
+            child.stderr.destroy();
+            finish();
+          }, PIPES_CLOSE_WAIT_MS);
           if (child.stdout.readableEnded && child.stderr.readableEnded) finish();
           else child.once("close", finish);
         });

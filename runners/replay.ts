@@ -4,16 +4,19 @@
 // Rules:
 // - A variant's parameters become the data's key. The first visit of a key costs one evaluation and moves a
 //   simulated clock on by the recorded compile + verification + benchmark time (what the run cost when it
-//   was recorded); a revisit (a confirmation run) is free, as in Kernel Tuner.
+//   was recorded); a revisit (a confirmation run) moves it on by the verification + benchmark time, as
+//   re-running a built kernel costs on the device. (Kernel Tuner's simulation charges nothing for a revisit:
+//   it never re-measures, where the critic confirms every new best.)
 // - A configuration the spec allows but the data lacks is bad data, never a kernel verdict: REPLAY_MISS.
 // - Recorded failures become kernel faults:
-//     CompilationFailedConfig, CompilationFailed (KTT)      -> compile_error
-//     InvalidConfig, DeviceLimitsExceeded (KTT)             -> compile_error (the configuration cannot be built
-//                                                              or launched on that device; nothing ran)
-//     RuntimeFailedConfig, ComputationFailed (KTT), NoDuration -> runtime_error (phase variant)
-//     ValidationFailed (KTT)                                -> runtime_error (phase reference): the recorded
-//                                                              output was wrong, but the mismatch details that a
-//                                                              wrong_result carries were never recorded
+//     CompilationFailedConfig, CompilationFailed (KTT), compile (T4)  -> compile_error
+//     InvalidConfig, DeviceLimitsExceeded (KTT), constraints (T4)     -> compile_error (the configuration cannot
+//                                                                        be built or launched; nothing ran)
+//     RuntimeFailedConfig, ComputationFailed (KTT), NoDuration,
+//     runtime (T4)                                                    -> runtime_error (phase variant)
+//     ValidationFailed (KTT), correctness (T4)                        -> runtime_error (phase reference): the
+//                                                                        recorded output was wrong, but the mismatch
+//                                                                        details a wrong_result carries were never recorded
 //   Any other failure name is unknown data and fails loudly (SPACE_INVALID).
 // - Ok results carry the recorded samples (or the mean alone when none were recorded) and a verification
 //   marked `replayed`: nightshift checked nothing, so its other fields are neutral (no cases, no symbols),
@@ -25,13 +28,15 @@
 
 import { dirname, isAbsolute, resolve } from "node:path";
 import { describeValue, fail } from "../core/errors.ts";
+import { makeRng } from "../core/rng.ts";
+import { timingStats } from "../core/stats.ts";
 import type { HardwareProfile, ReplayReach } from "../hardware-profiles/schema.ts";
+import type { BuildInfo, EvalResult, ResultCommon, Variant } from "../harness/types.ts";
 import { sha256 } from "../harness/variant.ts";
-import { timingStats } from "../harness/stats.ts";
 import { loadReplayData } from "../spaces/load.ts";
 import type { ReplayData, ReplayEntry } from "../spaces/types.ts";
-import { makeRng } from "../strategies/rng.ts";
-import type { BuildInfo, EvalResult, ResultCommon, RunOptions, Runner, Variant } from "./types.ts";
+import type { Params } from "../specs/schema.ts";
+import type { Runner, RunOptions } from "./types.ts";
 
 type FailureKind = { status: "compile_error" } | { status: "runtime_error"; phase: "variant" | "reference" };
 
@@ -44,6 +49,10 @@ const FAILURES: Record<string, FailureKind> = {
   ComputationFailed: { status: "runtime_error", phase: "variant" },
   NoDuration: { status: "runtime_error", phase: "variant" },
   ValidationFailed: { status: "runtime_error", phase: "reference" },
+  compile: { status: "compile_error" },
+  constraints: { status: "compile_error" },
+  runtime: { status: "runtime_error", phase: "variant" },
+  correctness: { status: "runtime_error", phase: "reference" },
 };
 
 export interface ReplayRunnerOptions {
@@ -96,6 +105,18 @@ export class ReplayRunner implements Runner {
 
   async close(): Promise<void> {}
 
+  recordedCostMs(configurations: readonly Params[]): number {
+    let total = 0;
+    const seen = new Set<string>();
+    for (const params of configurations) {
+      const key = this.data.space.key(params);
+      const entry = this.data.entries.get(key);
+      if (entry) total += seen.has(key) ? rerunCostMs(entry) : recordedCostMs(entry);
+      seen.add(key);
+    }
+    return total;
+  }
+
   private dataPath(file: string): string {
     return isAbsolute(file) || !this.device.file ? resolve(file) : resolve(dirname(this.device.file), file);
   }
@@ -117,7 +138,7 @@ export class ReplayRunner implements Runner {
     }
     const visit = (this.visits.get(key) ?? 0) + 1;
     this.visits.set(key, visit);
-    if (visit === 1) this.clockMs += recordedCostMs(entry);
+    this.clockMs += visit === 1 ? recordedCostMs(entry) : rerunCostMs(entry);
     const at = new Date().toISOString();
     const common: ResultCommon = { variantHash: variant.hash, device: this.device.name, startedAt: at, finishedAt: at, seed: this.seed };
     const build = this.buildInfo(variant, entry);
@@ -167,12 +188,13 @@ export class ReplayRunner implements Runner {
   }
 
   private buildInfo(variant: Variant, entry: ReplayEntry): BuildInfo | undefined {
-    if (entry.compileMs === undefined && entry.registers === undefined) return undefined;
+    if (entry.compileMs === undefined && entry.registers === undefined && entry.localMemoryBytes === undefined) return undefined;
     return {
       compiledSourceHash: sha256(variant.source),
       command: ["replay", this.data.file],
       buildMs: entry.compileMs ?? 0,
-      stats: entry.registers !== undefined ? { registersPerThread: entry.registers } : {},
+      // OpenCL's local memory (KTT's LocalMemorySize) is what CUDA calls shared memory.
+      stats: { ...(entry.registers !== undefined ? { registersPerThread: entry.registers } : {}), ...(entry.localMemoryBytes !== undefined ? { sharedMemoryBytes: entry.localMemoryBytes } : {}) },
     };
   }
 
@@ -189,6 +211,12 @@ export class ReplayRunner implements Runner {
 export function recordedCostMs(entry: ReplayEntry): number {
   const split = (entry.compileMs ?? 0) + (entry.verificationMs ?? 0) + (entry.benchmarkMs ?? 0);
   if (entry.compileMs !== undefined || entry.benchmarkMs !== undefined) return split;
+  return entry.value ?? 0;
+}
+
+/** What running an already built configuration again costs: its verification and benchmark time. */
+export function rerunCostMs(entry: ReplayEntry): number {
+  if (entry.compileMs !== undefined || entry.benchmarkMs !== undefined) return (entry.verificationMs ?? 0) + (entry.benchmarkMs ?? 0);
   return entry.value ?? 0;
 }
 

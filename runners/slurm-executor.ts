@@ -6,14 +6,14 @@
 import { execFile } from "node:child_process";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { posix } from "node:path";
+import { InfraFault } from "../core/infra-fault.ts";
 import { log } from "../core/log.ts";
 import type { SlurmReach } from "../hardware-profiles/schema.ts";
-import type { ExecRequest, ExecResult, Executor } from "./types.ts";
+import type { ExecRequest, ExecResult, Executor } from "../harness/types.ts";
 import { envAssignments, quote, quoteArgv } from "./shell-quote.ts";
-import { fromShellStatus } from "./ssh/exec.ts";
-import { InfraFault } from "./ssh/fault.ts";
-import { assertInside, remoteLayout, stagedFiles, stageDirName, type RemoteLayout } from "./ssh/files.ts";
 import { SshExecutor } from "./ssh-executor.ts";
+import { fromShellStatus } from "./ssh/exec.ts";
+import { assertInside, remoteLayout, stagedFiles, stageDirName, type RemoteLayout } from "./ssh/files.ts";
 
 export type SlurmExecutorReach = Pick<SlurmReach, "partition" | "account" | "gpusPerJob" | "workDir" | "login" | "pollIntervalMs">;
 

@@ -1,8 +1,8 @@
-// SlurmRunner: the pipeline's build and measure steps as Slurm batch jobs, through the device lane.
-// Jobs are followed with scontrol and cancelled with scancel on timeout or when the campaign stops.
+// The lane (lane.ts) for a Slurm partition: every step a batch job (slurm-executor.ts), followed with scontrol
+// and cancelled with scancel on timeout or when the campaign stops.
 
 import type { HardwareProfile } from "../hardware-profiles/schema.ts";
-import { DeviceLane, reachOf, type LaneOptions } from "./pool.ts";
+import { DeviceLane, reachOf, type LaneOptions } from "./lane.ts";
 import { SlurmExecutor, type SlurmExecutorOptions } from "./slurm-executor.ts";
 
 export interface SlurmRunnerOptions extends SlurmExecutorOptions {
@@ -14,6 +14,6 @@ export class SlurmRunner extends DeviceLane {
 
   constructor(profile: HardwareProfile, options: SlurmRunnerOptions = {}) {
     const reach = reachOf(profile, "slurm");
-    super(profile, new SlurmExecutor(reach, options), { builds: reach.builds, runs: reach.runs, ...options.lane });
+    super(profile, new SlurmExecutor(reach, options), { builds: reach.builds, runs: reach.runs, timing: reach.timing, ...options.lane });
   }
 }

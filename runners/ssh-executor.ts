@@ -2,11 +2,11 @@
 // time limit), collect (SFTP read), clean up (rm inside the work dir). Each step is a small function in
 // runners/ssh/; this class only wires them to one host.
 
-import type { SshReach } from "../hardware-profiles/schema.ts";
+import { InfraFault } from "../core/infra-fault.ts";
 import { log } from "../core/log.ts";
-import type { ExecRequest, ExecResult, Executor } from "./types.ts";
+import type { SshReach } from "../hardware-profiles/schema.ts";
+import type { ExecRequest, ExecResult, Executor } from "../harness/types.ts";
 import { runScript, RemoteExec } from "./ssh/exec.ts";
-import { InfraFault } from "./ssh/fault.ts";
 import { readRemoteFile, remoteLayout, removeRemote, setupScript, stage, type RemoteLayout } from "./ssh/files.ts";
 import { SshConnectionPool, type PoolOptions } from "./ssh/pool.ts";
 

@@ -1,8 +1,8 @@
-// SshRunner: the pipeline's build and measure steps on an SSH host, through the device lane (build slots
-// overlapping the exclusive timing slot, health tracking, infra faults as infra_error).
+// The lane (lane.ts) for an SSH host: an SshExecutor under the profile's build slots, timing slots and
+// timing policy.
 
 import type { HardwareProfile } from "../hardware-profiles/schema.ts";
-import { DeviceLane, reachOf, type LaneOptions } from "./pool.ts";
+import { DeviceLane, reachOf, type LaneOptions } from "./lane.ts";
 import { SshExecutor } from "./ssh-executor.ts";
 import type { PoolOptions } from "./ssh/pool.ts";
 
@@ -18,6 +18,6 @@ export class SshRunner extends DeviceLane {
     const reach = reachOf(profile, "ssh");
     // Enough connections that every build and timing slot has one, plus one for transfers and control.
     const connections = { maxConnections: Math.max(2, Math.ceil((reach.builds + reach.runs) / 4) + 1), ...options.connections };
-    super(profile, new SshExecutor(reach, { pool: connections }), { builds: reach.builds, runs: reach.runs, ...options.lane });
+    super(profile, new SshExecutor(reach, { pool: connections }), { builds: reach.builds, runs: reach.runs, timing: reach.timing, ...options.lane });
   }
 }

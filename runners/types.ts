@@ -1,198 +1,39 @@
-// The runner contract: a batch of variants in, exactly one typed result per variant out.
-// Failures are values. A runner throws only for bugs and bad configuration.
+// The runner contract: a batch of variants in, exactly one typed result per variant out, in order.
+// Failures are values; a runner throws only for bugs and bad configuration. How a variant is judged is the
+// harness's business (harness/protocol.ts); a runner only reaches a machine and schedules the work on it.
 
 import type { HardwareProfile } from "../hardware-profiles/schema.ts";
-import type { KernelSpec, Params, ProblemSize } from "../specs/schema.ts";
-
-/** One concrete thing to measure. Two variants with the same hash are the same experiment. */
-export interface Variant {
-  /** Content hash over spec id, parameters, source text and build flags (see harness/variant.ts). */
-  readonly hash: string;
-  readonly spec: KernelSpec;
-  readonly params: Params;
-  /** The full kernel source the variant compiles (the template, a user file or a model rewrite). */
-  readonly source: string;
-  readonly origin: "template" | "file" | "model";
-  /** Hash of the variant this one was derived from (model rewrites), if any. */
-  readonly parentHash?: string;
-}
-
-export interface TimingStats {
-  medianMs: number;
-  minMs: number;
-  maxMs: number;
-  meanMs: number;
-  /** (p75 - p25) / median. */
-  relativeIqr: number;
-  /** Distribution-free 95% confidence interval of the median (order statistics). */
-  ci95Ms: [number, number];
-  n: number;
-}
-
-/** Compiler statistics: ptxas for CUDA, object size for C. Absent fields were not reported. */
-export interface CompileStats {
-  registersPerThread?: number;
-  sharedMemoryBytes?: number;
-  spillStoreBytes?: number;
-  spillLoadBytes?: number;
-  stackFrameBytes?: number;
-  barriers?: number;
-  objectBytes?: number;
-}
-
-export interface Occupancy {
-  theoretical: number;
-  limitedBy: "registers" | "shared_memory" | "blocks" | "warps";
-  activeBlocksPerSM: number;
-  /** Achieved occupancy from Nsight Compute; null when no profiler was available. */
-  achieved: number | null;
-}
-
-export interface Roofline {
-  bytes: number;
-  flops: number;
-  achievedGBs: number;
-  achievedGflops: number;
-  /** Fractions of the profile's peaks (0..1). */
-  bandwidthFraction: number;
-  computeFraction: number;
-  /** The physics floor for this problem on this device: max(bytes / peak bandwidth, flops / peak rate). */
-  floorMs: number;
-}
-
-export interface VerificationCase {
-  size: ProblemSize;
-  seed: number;
-  distribution: string;
-  ok: boolean;
-  maxAbsError: number;
-  maxRelError: number;
-  /**
-   * The largest |received - expected| / (atol + rtol * |expected|) over the case's outputs: how much of its
-   * tolerance the worst element used (below 1 passes). Absent in results recorded before it was measured.
-   */
-  toleranceUsed?: number;
-}
-
-export interface Verification {
-  cases: VerificationCase[];
-  inputsUnchanged: boolean;
-  deterministic: boolean;
-  /** Symbols the variant's object defines and calls (for the evidence trail). */
-  definedSymbols: string[];
-  calledSymbols: string[];
-  /** True when the result was replayed from recorded tuning data: nothing was run or checked now. */
-  replayed?: boolean;
-}
-
-export interface BuildInfo {
-  /** sha256 of exactly the source text that was compiled. */
-  compiledSourceHash: string;
-  command: string[];
-  buildMs: number;
-  stats: CompileStats;
-  occupancy?: Occupancy;
-}
-
-export type RejectReason =
-  | "forbidden_symbol"
-  | "impossible_time"
-  | "inputs_modified"
-  | "nondeterministic"
-  | "threads_leaked"
-  | "timing_inconsistent"
-  | "launch_missing"
-  | "memory_error"
-  | "race_detected";
-
-export interface ResultCommon {
-  variantHash: string;
-  /** Profile name of the device that produced this result. */
-  device: string;
-  startedAt: string;
-  finishedAt: string;
-  /** The run-time seed the harness drew its inputs from. */
-  seed: number;
-  build?: BuildInfo;
-}
-
-export type EvalResult = ResultCommon &
-  (
-    | { status: "ok"; samplesMs: number[]; stats: TimingStats; verification: Verification; roofline?: Roofline }
-    | { status: "compile_error"; log: string }
-    | { status: "runtime_error"; exitCode: number | null; signal: string | null; stderrTail: string; phase: "variant" | "reference" }
-    | { status: "timeout"; limitMs: number; phase: "build" | "variant" | "reference" }
-    | {
-        status: "wrong_result";
-        output: string;
-        size: ProblemSize;
-        seed: number;
-        distribution: string;
-        maxAbsError: number;
-        maxRelError: number;
-        firstBadIndex: number;
-        expected: number;
-        received: number;
-      }
-    | { status: "rejected"; reason: RejectReason; detail: string }
-    | { status: "infra_error"; cause: string; retryable: boolean }
-  );
-
-export type EvalStatus = EvalResult["status"];
-export const EVAL_STATUSES: readonly EvalStatus[] = [
-  "ok",
-  "compile_error",
-  "runtime_error",
-  "timeout",
-  "wrong_result",
-  "rejected",
-  "infra_error",
-];
-
-/** Kernel faults are properties of the variant; infra faults are properties of the device and are retried. */
-export function isKernelFault(r: EvalResult): boolean {
-  return r.status !== "ok" && r.status !== "infra_error";
-}
+import type { ProtocolOptions } from "../harness/protocol.ts";
+import type { EvalResult, Variant } from "../harness/types.ts";
+import type { Params } from "../specs/schema.ts";
 
 export interface RunOptions {
   signal?: AbortSignal;
   /** Called as each result is ready, so the caller can commit it before the batch finishes. */
   onResult?: (result: EvalResult) => void | Promise<void>;
+  /** Whose work this is, when several campaigns share one device (a lane then shares it fairly between owners). */
+  share?: ShareTag;
+  /**
+   * Run the batch on these inputs instead of the seeded cases (the critic's confirmation of a proof's
+   * counterexample, harness/protocol.ts). A runner whose results are recorded rather than measured cannot.
+   */
+  inputs?: ProtocolOptions["inputs"];
+}
+
+/** An owner of work on a shared device and its weight: an owner of weight 2 gets twice the slots of weight 1 when both wait. */
+export interface ShareTag {
+  owner: string;
+  weight: number;
 }
 
 export interface Runner {
   readonly device: HardwareProfile;
   run(batch: readonly Variant[], options?: RunOptions): Promise<EvalResult[]>;
   close(): Promise<void>;
-}
-
-// ---- Executors: where commands run (this machine, an SSH host, a Slurm allocation). ----
-// The harness pipeline (runners/pipeline.ts) is written once against this interface.
-
-export interface ExecRequest {
-  argv: string[];
-  /** Working directory on the target (a staged directory). */
-  cwd: string;
-  timeoutMs: number;
-  memoryLimitMb?: number;
-  env?: Record<string, string>;
-}
-
-export type ExecResult =
-  | { kind: "exited"; exitCode: number | null; signal: string | null; stdout: string; stderr: string; wallMs: number; timedOut: boolean }
-  | { kind: "infra"; cause: string; retryable: boolean };
-
-/**
- * Executor methods reject only for infrastructure faults (connection lost, disk full, job killed by the
- * scheduler); the pipeline turns every rejection into an infra_error result, never into a kernel verdict.
- */
-export interface Executor {
-  readonly name: string;
-  /** Creates a fresh directory on the target holding `files`; returns its path there. */
-  stage(label: string, files: Record<string, string | Buffer>): Promise<string>;
-  exec(request: ExecRequest): Promise<ExecResult>;
-  /** Rejects with an error whose `code` is "ENOENT" when the file does not exist (the variant never wrote it). */
-  readFile(path: string): Promise<Buffer>;
-  remove(path: string): Promise<void>;
-  close(): Promise<void>;
+  /**
+   * Present when the runner's time is simulated rather than spent (a replay answers at once): what the given
+   * runs cost when they were measured, in order: a configuration's first run its build and run, every later
+   * one (a confirmation) its run. Time budgets of such a device are charged this, not the wall clock.
+   */
+  recordedCostMs?(configurations: readonly Params[]): number;
 }

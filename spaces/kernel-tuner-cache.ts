@@ -3,10 +3,9 @@
 
 import { expectedReceived, fail } from "../core/errors.ts";
 import type { Params, ParamValue } from "../specs/schema.ts";
-import type { SpaceParameter } from "../strategies/types.ts";
-import { configKey } from "../strategies/space.ts";
-import { finiteOrUndefined, isRecord } from "./read-json.ts";
-import type { ReplayEntry } from "./types.ts";
+import { assignFinite, finiteOrUndefined, isRecord } from "./read-json.ts";
+import { configKey } from "./search-space.ts";
+import type { ReplayEntry, SpaceParameter } from "./types.ts";
 
 export interface RawMeasurements {
   kernelName: string;
@@ -15,8 +14,6 @@ export interface RawMeasurements {
   parameters: SpaceParameter[];
   entries: Map<string, ReplayEntry>;
 }
-
-export const KERNEL_TUNER_FAILURES = ["CompilationFailedConfig", "RuntimeFailedConfig", "InvalidConfig"] as const;
 
 const NON_METRICS = new Set(["time", "times", "compile_time", "benchmark_time", "verification_time", "framework_time", "strategy_time", "timestamp"]);
 
@@ -64,14 +61,7 @@ export function parseKernelTunerCache(raw: unknown, file: string): RawMeasuremen
     const entry: ReplayEntry = { config, value };
     if (failure) entry.failure = failure;
     if (Array.isArray(e.times) && e.times.every((t) => typeof t === "number")) entry.samples = e.times as number[];
-    const compile = finiteOrUndefined(e.compile_time);
-    if (compile !== undefined) entry.compileMs = compile;
-    const bench = finiteOrUndefined(e.benchmark_time);
-    if (bench !== undefined) entry.benchmarkMs = bench;
-    const verify = finiteOrUndefined(e.verification_time);
-    if (verify !== undefined) entry.verificationMs = verify;
-    const framework = finiteOrUndefined(e.framework_time);
-    if (framework !== undefined) entry.frameworkMs = framework;
+    assignFinite(entry, { compileMs: e.compile_time, benchmarkMs: e.benchmark_time, verificationMs: e.verification_time, frameworkMs: e.framework_time });
     const metrics: Record<string, number> = {};
     for (const [name, v] of Object.entries(e)) {
       if (NON_METRICS.has(name) || name in config) continue;

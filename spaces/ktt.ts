@@ -3,11 +3,10 @@
 
 import { expectedReceived, fail } from "../core/errors.ts";
 import type { Params, ParamValue } from "../specs/schema.ts";
-import type { SpaceParameter } from "../strategies/types.ts";
-import { configKey } from "../strategies/space.ts";
 import type { RawMeasurements } from "./kernel-tuner-cache.ts";
-import { finiteOrUndefined, isRecord } from "./read-json.ts";
-import type { ReplayEntry } from "./types.ts";
+import { assignFinite, finiteOrUndefined, isRecord } from "./read-json.ts";
+import { configKey } from "./search-space.ts";
+import type { ReplayEntry, SpaceParameter } from "./types.ts";
 
 const UNIT_TO_MS: Record<string, number> = { Nanoseconds: 1e-6, Microseconds: 1e-3, Milliseconds: 1, Seconds: 1e3 };
 
@@ -51,17 +50,14 @@ export function parseKtt(raw: unknown, file: string): RawMeasurements {
     }
     const compilation = results[0] && isRecord(results[0].CompilationData) ? results[0].CompilationData : undefined;
     if (compilation) {
-      const regs = finiteOrUndefined(compilation.RegistersCount);
-      if (regs !== undefined) entry.registers = regs;
-      const local = finiteOrUndefined(compilation.LocalMemorySize);
-      if (local !== undefined) entry.localMemoryBytes = local;
-      const constant = finiteOrUndefined(compilation.ConstantMemorySize);
-      if (constant !== undefined) entry.constantMemoryBytes = constant;
-      const priv = finiteOrUndefined(compilation.PrivateMemorySize);
-      if (priv !== undefined) entry.privateMemoryBytes = priv;
+      assignFinite(entry, {
+        registers: compilation.RegistersCount,
+        localMemoryBytes: compilation.LocalMemorySize,
+        constantMemoryBytes: compilation.ConstantMemorySize,
+        privateMemoryBytes: compilation.PrivateMemorySize,
+      });
     }
-    const overhead = finiteOrUndefined(r.TotalOverhead);
-    if (overhead !== undefined) entry.frameworkMs = overhead * scale;
+    assignFinite(entry, { frameworkMs: r.TotalOverhead }, scale);
     rows.push({ config, entry });
   });
   const parameters: SpaceParameter[] = names.map((name) => ({

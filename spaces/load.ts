@@ -2,14 +2,13 @@
 // applies its restrictions so that the search space is the one the kernel's authors defined.
 
 import { expectedReceived, fail } from "../core/errors.ts";
-import { spaceFromConfigs, spaceFromParameters } from "../strategies/space.ts";
-import type { SearchSpace } from "../strategies/types.ts";
 import { isKernelTunerCache, parseKernelTunerCache, type RawMeasurements } from "./kernel-tuner-cache.ts";
 import { isKttOutput, parseKtt } from "./ktt.ts";
 import { readJsonFile } from "./read-json.ts";
+import { spaceFromConfigs, spaceFromParameters } from "./search-space.ts";
 import { loadT1 } from "./t1.ts";
 import { isT4Output, parseT4 } from "./t4.ts";
-import type { ReplayData, ReplayFormat } from "./types.ts";
+import type { ReplayData, ReplayFormat, SearchSpace } from "./types.ts";
 
 export function loadReplayData(file: string, t1File?: string): ReplayData {
   const raw = readJsonFile(file);

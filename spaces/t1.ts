@@ -2,11 +2,11 @@
 // Python list expressions such as "[16, 32]", "[32 * i for i in range(1, 32)]" or "[1] + [2 * i for i in range(1, 11)]",
 // and Conditions whose Expression is a Python boolean expression.
 
-import { compileExpr } from "../core/expr.ts";
 import { expectedReceived, fail } from "../core/errors.ts";
+import { compileExpr } from "../core/expr.ts";
 import type { ParamValue } from "../specs/schema.ts";
-import type { SpaceParameter } from "../strategies/types.ts";
 import { isRecord, readJsonFile } from "./read-json.ts";
+import type { SpaceParameter } from "./types.ts";
 
 export interface T1Problem {
   name: string;

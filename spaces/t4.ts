@@ -3,11 +3,10 @@
 
 import { expectedReceived, fail } from "../core/errors.ts";
 import type { Params, ParamValue } from "../specs/schema.ts";
-import type { SpaceParameter } from "../strategies/types.ts";
-import { configKey } from "../strategies/space.ts";
 import type { RawMeasurements } from "./kernel-tuner-cache.ts";
-import { finiteOrUndefined, isRecord } from "./read-json.ts";
-import type { ReplayEntry } from "./types.ts";
+import { assignFinite, finiteOrUndefined, isRecord } from "./read-json.ts";
+import { configKey } from "./search-space.ts";
+import type { ReplayEntry, SpaceParameter } from "./types.ts";
 
 export function isT4Output(raw: unknown): boolean {
   return isRecord(raw) && Array.isArray(raw.results) && "schema_version" in raw;
@@ -44,10 +43,7 @@ export function parseT4(raw: unknown, file: string): RawMeasurements {
     else entry.failure = typeof r.invalidity === "string" ? r.invalidity : "unknown";
     const times = isRecord(r.times) ? r.times : {};
     if (Array.isArray(times.runtimes) && times.runtimes.every((t) => typeof t === "number")) entry.samples = (times.runtimes as number[]).map((t) => t * scale);
-    const compile = finiteOrUndefined(times.compilation);
-    if (compile !== undefined) entry.compileMs = compile * scale;
-    const framework = finiteOrUndefined(times.framework);
-    if (framework !== undefined) entry.frameworkMs = framework * scale;
+    assignFinite(entry, { compileMs: times.compilation, frameworkMs: times.framework }, scale);
     entries.push(entry);
   });
   const parameters: SpaceParameter[] = names.map((name) => ({

@@ -1,8 +1,25 @@
-// The one shape every tuning-data reader produces, whatever file format it came from, so replay runners
-// and strategy benchmarks never care whether the data was a Kernel Tuner cache, a KTT output or a T4 file.
+// The space of configurations a kernel can be tuned over (from a spec's parameters and restrictions, or from
+// recorded tuning data), and the one shape every tuning-data reader produces, whatever file format it came
+// from, so replay runners and strategy benchmarks never care whether the data was a Kernel Tuner cache, a
+// KTT output or a T4 file.
 
-import type { Params } from "../specs/schema.ts";
-import type { SearchSpace, SpaceParameter } from "../strategies/types.ts";
+import type { Params, ParamValue } from "../specs/schema.ts";
+
+export interface SpaceParameter {
+  name: string;
+  values: readonly ParamValue[];
+}
+
+export interface SearchSpace {
+  readonly parameters: readonly SpaceParameter[];
+  /** True when the configuration satisfies every restriction. */
+  isValid(config: Params): boolean;
+  /** Canonical key (values in parameter order joined by commas, as Kernel Tuner's cache keys). */
+  key(config: Params): string;
+  /** All valid configurations, in a fixed order (computed lazily and cached). */
+  validConfigs(): readonly Params[];
+}
+
 
 export interface ReplayEntry {
   config: Params;

@@ -2,49 +2,30 @@
 // the field, what was expected and what was received; nothing is built or run for an invalid spec.
 
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { existsSync, realpathSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
-import type { z } from "zod";
-import { compileExpr } from "../core/expr.ts";
 import { describeValue, fail } from "../core/errors.ts";
+import { compileExpr } from "../core/expr.ts";
+import { describePath, FILE_KINDS, readFileOrFail } from "../core/read-file.ts";
+import { parseStrictJson } from "../core/strict-json.ts";
+import { formatZodIssue } from "../core/zod-issue.ts";
+import { checkSpecAtEverySize } from "./check-sizes.ts";
 import { kernelSpecSchema, type KernelSpec, type KernelSpecFile } from "./schema.ts";
 
 export const SPEC_FILE = "kernel.json";
 
-/** Formats the first zod issue as "field: expected X, received Y". */
-export function formatZodIssue(error: z.ZodError, root: unknown, prefix: string): string {
-  const issue = error.issues[0]!;
-  // Array positions read as [i], like the cross-field messages below ("arguments[0].name").
-  const field = issue.path.reduce<string>((at, key) => (typeof key === "number" ? `${at}[${key}]` : at ? `${at}.${String(key)}` : String(key)), prefix) || prefix;
-  let received: unknown = root;
-  for (const key of issue.path) received = received && typeof received === "object" ? (received as Record<PropertyKey, unknown>)[key as PropertyKey] : undefined;
-  if (issue.code === "unrecognized_keys") {
-    return `${field}: expected only known fields, received unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
-  }
-  if (issue.code === "invalid_type" && received === undefined) {
-    return `${field}: expected ${issue.expected}, received nothing (the field is missing)`;
-  }
-  const expected =
-    issue.code === "invalid_type"
-      ? issue.expected
-      : issue.message
-          .replace(/^Invalid (input|option): (expected )?/, "")
-          .replace(/^Invalid discriminator value\. Expected /, "one of ");
-  return `${field}: expected ${expected}, received ${describeValue(received)}`;
-}
-
 function insideFolder(dir: string, file: string, field: string): string {
-  if (isAbsolute(file)) fail("SPEC_INVALID", `${field}: expected a path inside the spec folder, received the absolute path ${JSON.stringify(file)}`);
+  if (isAbsolute(file)) fail("SPEC_INVALID", `${field}: expected a path inside the spec folder, received the absolute path ${describePath(file)}`);
   const full = resolve(dir, file);
   const rel = relative(dir, full);
   if (rel.startsWith("..") || isAbsolute(rel)) {
-    fail("SPEC_INVALID", `${field}: expected a path inside the spec folder, received ${JSON.stringify(file)}, which escapes it`);
+    fail("SPEC_INVALID", `${field}: expected a path inside the spec folder, received ${describePath(file)}, which escapes it`);
   }
-  if (!existsSync(full)) fail("SPEC_INVALID", `${field}: expected an existing file in ${dir}, received ${JSON.stringify(file)}, which does not exist`);
+  if (!existsSync(full)) fail("SPEC_INVALID", `${field}: expected an existing file in ${describePath(dir)}, received ${describePath(file)}, which does not exist`);
   // A symbolic link may not lead out of the folder either.
   const real = relative(realpathSync(dir), realpathSync(full));
   if (real.startsWith("..") || isAbsolute(real)) {
-    fail("SPEC_INVALID", `${field}: expected a path inside the spec folder, received ${JSON.stringify(file)}, which links outside it`);
+    fail("SPEC_INVALID", `${field}: expected a path inside the spec folder, received ${describePath(file)}, which links outside it`);
   }
   return full;
 }
@@ -74,6 +55,7 @@ export function checkSpecSemantics(spec: KernelSpecFile): void {
   }
   const restrictionVars = [...paramNames, ...sizeVars];
   spec.restrictions.forEach((r, i) => compileExpr(r, restrictionVars, `restrictions[${i}]`));
+  spec.tuneRestrictions.forEach((r, i) => compileExpr(r, restrictionVars, `tuneRestrictions[${i}]`));
   compileExpr(spec.bytes, restrictionVars, "bytes");
   compileExpr(spec.flops, restrictionVars, "flops");
   for (const [name, value] of Object.entries(spec.baseline)) {
@@ -107,25 +89,30 @@ export function parseSpec(raw: unknown, dir: string): KernelSpec {
   if (!parsed.success) fail("SPEC_INVALID", formatZodIssue(parsed.error, raw, "spec"));
   const spec = parsed.data;
   checkSpecSemantics(spec);
+  checkSpecAtEverySize(spec);
   const templatePath = insideFolder(dir, spec.source, "source");
   const referencePath = insideFolder(dir, spec.reference.source, "reference.source");
-  const templateSource = readFileSync(templatePath, "utf8");
-  const referenceSource = readFileSync(referencePath, "utf8");
+  const templateSource = readFileOrFail(templatePath, FILE_KINDS.source, "SPEC_INVALID", "source").toString("utf8");
+  const referenceSource = readFileOrFail(referencePath, FILE_KINDS.source, "SPEC_INVALID", "reference.source").toString("utf8");
+  const librarySources: Record<string, string> = {};
+  spec.libraryBaselines.forEach((b, i) => {
+    if (b.name in librarySources) fail("SPEC_INVALID", `libraryBaselines[${i}].name: expected a name no other baseline has, received ${describeValue(b.name)} twice`);
+    const path = insideFolder(dir, b.source, `libraryBaselines[${i}].source`);
+    librarySources[b.name] = readFileOrFail(path, FILE_KINDS.source, "SPEC_INVALID", `libraryBaselines[${i}].source`).toString("utf8");
+  });
   const id = `${spec.name}-${createHash("sha256").update(JSON.stringify(spec)).update(referenceSource).digest("hex").slice(0, 12)}`;
-  return { ...spec, dir, id, templateSource, referenceSource };
+  return { ...spec, dir, id, templateSource, referenceSource, librarySources };
 }
 
 /** Loads `<dir>/kernel.json` (or a path to the spec file itself). */
 export function loadSpec(path: string): KernelSpec {
+  if (path.trim() === "") fail("SPEC_NOT_FOUND", `spec: expected a kernel spec folder or ${SPEC_FILE}, received an empty path`);
   const full = resolve(path);
-  if (!existsSync(full)) fail("SPEC_NOT_FOUND", `spec: expected a kernel spec folder or ${SPEC_FILE}, received ${JSON.stringify(path)}, which does not exist`);
+  if (!existsSync(full)) fail("SPEC_NOT_FOUND", `spec: expected a kernel spec folder or ${SPEC_FILE}, received ${describePath(path)}, which does not exist`);
   const file = statSync(full).isDirectory() ? join(full, SPEC_FILE) : full;
-  if (!existsSync(file)) fail("SPEC_NOT_FOUND", `spec: expected ${SPEC_FILE} in ${JSON.stringify(path)}, received a folder without it`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, "utf8"));
-  } catch (error) {
-    fail("SPEC_INVALID", `spec: expected valid JSON in ${file}, received text that does not parse (${(error as Error).message})`);
-  }
-  return parseSpec(raw, resolve(file, ".."));
+  if (!existsSync(file)) fail("SPEC_NOT_FOUND", `spec: expected ${SPEC_FILE} in ${describePath(path)}, received a folder without it`);
+  const text = readFileOrFail(file, FILE_KINDS.spec, "SPEC_INVALID", "spec").toString("utf8");
+  const parsed = parseStrictJson(text, "spec");
+  if (!parsed.ok) fail("SPEC_INVALID", `${parsed.field}: expected ${parsed.expected} in ${describePath(file)}, received ${parsed.received}`);
+  return parseSpec(parsed.value, resolve(file, ".."));
 }

@@ -3,6 +3,7 @@
 // known variables, files inside the folder) live in load.ts; this file is the shape.
 
 import { z } from "zod";
+import { ALLOWED_FLAGS, refusedFlag } from "./compiler-flags.ts";
 
 /** A parameter value reaches a compiler command line, so only plain tokens are allowed. */
 export const PARAM_VALUE_PATTERN = /^[A-Za-z0-9_.+-]+$/;
@@ -10,15 +11,6 @@ export const PARAM_VALUE_PATTERN = /^[A-Za-z0-9_.+-]+$/;
 export const DTYPES = ["float32", "float64", "int32", "int64", "uint8", "uint32"] as const;
 export const dtypeSchema = z.enum(DTYPES);
 export type Dtype = z.infer<typeof dtypeSchema>;
-
-export const DTYPE_BYTES: Record<Dtype, number> = {
-  float32: 4,
-  float64: 8,
-  int32: 4,
-  int64: 8,
-  uint8: 1,
-  uint32: 4,
-};
 
 export const DTYPE_C: Record<Dtype, string> = {
   float32: "float",
@@ -33,6 +25,15 @@ const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "a C identifier"
 const expression = z.string().min(1, "a non-empty expression");
 /** A path relative to the spec folder; load.ts checks it does not escape the folder. */
 const relativePath = z.string().min(1);
+const symbolName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.@]*$/, "a symbol name");
+/** A compiler flag: a plain token (the published JSON Schema's pattern), then the policy of compiler-flags.ts. */
+const compilerFlag = z
+  .string()
+  .regex(/^-[A-Za-z0-9_.=+,-]+$/, "a flag like -O3 (no spaces or shell metacharacters)")
+  .superRefine((flag, ctx) => {
+    const why = refusedFlag(flag);
+    if (why !== null) ctx.addIssue({ code: "custom", message: `a compiler flag nightshift allows (${ALLOWED_FLAGS})`, params: { reason: `refused: ${why}` } });
+  });
 
 export const paramValueSchema = z.union([
   z.number().finite(),
@@ -117,15 +118,20 @@ export const kernelSpecSchema = z.strictObject({
   parameters: z.record(identifier, z.array(paramValueSchema).min(1)),
   /** Expressions over the parameters (and problem-size variables) that a valid configuration satisfies. */
   restrictions: z.array(expression).default([]),
+  /**
+   * Expressions that narrow the search at the tuning size only (a preference such as "at least two work
+   * items"). `restrictions` are the kernel's own constraints and hold at every verify size too; these need not.
+   */
+  tuneRestrictions: z.array(expression).default([]),
   /** Parameter settings of the naive baseline the speedup is reported against. */
   baseline: z.record(identifier, paramValueSchema),
   build: z
     .strictObject({
       /** Compiler flags for every variant (gcc for C, nvcc for CUDA). */
-      flags: z.array(z.string().regex(/^-[A-Za-z0-9_.=+,-]+$/, "a flag like -O3 (no spaces or shell metacharacters)")).default(["-O2"]),
+      flags: z.array(compilerFlag).default(["-O2"]),
       /** Parameters that select compiler flags: parameter -> value (as a string) -> flags. */
       flagsByParameter: z
-        .record(identifier, z.record(z.string(), z.array(z.string().regex(/^-[A-Za-z0-9_.=+,-]+$/, "a flag like -O3 (no spaces or shell metacharacters)"))))
+        .record(identifier, z.record(z.string(), z.array(compilerFlag)))
         .default({}),
       /** Libraries to link, e.g. ["m"]. */
       libraries: z.array(identifier).default(["m"]),
@@ -142,15 +148,47 @@ export const kernelSpecSchema = z.strictObject({
   bytes: expression,
   flops: expression,
   /** External symbols a variant's object file may call (beyond what the compiler itself emits). */
-  allowedSymbols: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.@]*$/)).default([]),
+  allowedSymbols: z.array(symbolName).default([]),
+  /**
+   * Human-written implementations (a small source calling a library, e.g. cblas_sgemm) measured on every
+   * device of a campaign under the same harness and verification as any variant, never searched: what the
+   * tuned kernel is compared with. A baseline that cannot build on a device is reported as such.
+   */
+  libraryBaselines: z
+    .array(
+      z.strictObject({
+        /** A short name for tables ("openblas"). */
+        name: identifier,
+        description: z.string().default(""),
+        /** The implementation, relative to the spec folder: defines the kernel function like a variant does. */
+        source: relativePath,
+        /** Libraries it links besides build.libraries (e.g. ["openblas"]). */
+        libraries: z.array(identifier).default([]),
+        /** The library functions it calls (the symbol policy allows them for this source only). */
+        allowedSymbols: z.array(symbolName).default([]),
+        /** Compiler flags besides build.flags. */
+        flags: z.array(compilerFlag).default([]),
+      }),
+    )
+    .max(8)
+    .default([]),
   launch: launchSchema.optional(),
+  /**
+   * Threads the kernel may run on (C kernels): 1 (the default) or "all" of the device's logical CPUs. The
+   * sandbox pins the kernel to that many cores and refuses more threads; OpenMP gets OMP_NUM_THREADS.
+   */
+  threads: z.union([z.number().int().positive().max(1024), z.literal("all")]).default(1),
   timing: z
     .strictObject({
-      warmup: z.number().int().nonnegative().default(2),
-      repetitions: z.number().int().positive().default(15),
-      /** Per-process wall-time limit for the variant's run, in seconds. */
-      timeLimitSeconds: z.number().positive().default(30),
-      memoryLimitMb: z.number().int().positive().default(2048),
+      warmup: z.number().int().nonnegative().max(1000).default(2),
+      repetitions: z.number().int().positive().max(10_000).default(15),
+      /**
+       * Per-process wall-time limit for the variant's run, in seconds. At most a day: the reference gets four
+       * times as long, and a timer cannot hold more than about 24 days (core/timer-delay.ts).
+       */
+      timeLimitSeconds: z.number().positive().max(86_400).default(30),
+      /** At most 1 TiB. */
+      memoryLimitMb: z.number().int().positive().max(1_048_576).default(2048),
     })
     .default({ warmup: 2, repetitions: 15, timeLimitSeconds: 30, memoryLimitMb: 2048 }),
 });
@@ -165,6 +203,8 @@ export interface KernelSpec extends KernelSpecFile {
   readonly id: string;
   readonly templateSource: string;
   readonly referenceSource: string;
-  /** Set when the spec was made from a tuning-space file (specs/space-spec.ts): replay devices only. */
+  /** The text of each library baseline's source, by name. */
+  readonly librarySources: Readonly<Record<string, string>>;
+  /** Set when the spec was made from a tuning-space file (spaces/space-spec.ts): replay devices only. */
   readonly spaceFile?: string;
 }

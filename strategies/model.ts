@@ -4,10 +4,10 @@
 // best ones, optionally children bred from the best, and with transfer the other devices' favourites) by a
 // mix of lower confidence bound, Thompson-like draws and random slots. docs/strategies.md explains why.
 
+import { type Rng } from "../core/rng.ts";
 import type { Params } from "../specs/schema.ts";
 import { sampleUnvisited } from "./random.ts";
-import { makeRng, type Rng } from "./rng.ts";
-import { historyRows, indexSpace, keyOfIndices, neighbourRows, priorScores, type SpaceIndex } from "./space-index.ts";
+import { indexedStrategy, keyOfIndices, neighbourRows, priorScores, type SpaceIndex } from "./space-index.ts";
 import { fitForest, MAX_BINS } from "./trees.ts";
 import type { ProposeInput, Strategy } from "./types.ts";
 
@@ -46,35 +46,47 @@ export interface ModelOptions {
   randomMax: number;
   /** Evaluations without improvement after which the random share reaches randomMax. */
   stagnationScale: number;
+  /**
+   * Probability that a slot takes the lowest confidence bound among candidates far from every one of the best
+   * configurations (differing in at least distantFraction of the parameters): the model's best guess outside
+   * the basin it is sure of. It rises to distantMax as the campaign stagnates, like the random share.
+   */
+  distantShare: number;
+  distantMax: number;
+  distantFraction: number;
+  /** Search the whole space, failures included in the model, rather than the space the campaign's ledger leaves. */
+  learnsFailures: boolean;
+  /**
+   * What changes when other devices' data is given: cross-validation chooses the settings with and without it
+   * separately (docs/strategies.md), since a model that starts from another device's ranking needs less exploring.
+   */
+  withPriors?: Partial<Omit<ModelOptions, "name" | "transfer" | "learnsFailures" | "withPriors">>;
 }
 
 const PENALTY = 0.25;
 
 export function modelStrategy(o: ModelOptions): Strategy {
-  return {
-    name: o.name,
-    propose(input: ProposeInput): Params[] {
-      const rng = makeRng(input.seed, input.history.length, 0x4d4f444c);
-      const index = indexSpace(input.space);
-      const rows = historyRows(input.space, index, input.history);
-      const visited = new Uint8Array(index.configs.length);
-      for (const r of rows) if (r >= 0) visited[r] = 1;
-      const prior = o.transfer && input.priors && input.priors.length > 0 ? priorScores(input.space, index, input.priors) : undefined;
-      const validCount = input.history.filter((h) => h.value !== null).length;
-      const initial = Math.min(o.initialMax, Math.max(o.initialMin, Math.round(o.initialFraction * input.budget.total)));
-      if (prior && input.history.length === 0) return bestByPrior(index, prior, visited, input.count);
-      if (!prior && (validCount < Math.max(2, initial) && input.history.length < 3 * initial)) {
-        return sampleUnvisited(input, input.count, rng.int);
-      }
-      const chosen = chooseByModel(input, index, rows, visited, prior, rng, o);
-      if (chosen.length < input.count) {
-        // The pool ran dry (a nearly exhausted space): fill up with whatever is left.
-        const taken = new Set(chosen);
-        for (let r = 0; r < index.configs.length && chosen.length < input.count; r++) if (!visited[r] && !taken.has(r)) chosen.push(r);
-      }
-      return chosen.map((r) => index.configs[r]!);
-    },
-  };
+  return indexedStrategy(o.name, 0x4d4f444c, (input, { rng, index, rows }) => {
+    const visited = new Uint8Array(index.configs.length);
+    for (const r of rows) if (r >= 0) visited[r] = 1;
+    const prior = o.transfer && input.priors && input.priors.length > 0 ? priorScores(input.space, index, input.priors) : undefined;
+    const validCount = input.history.filter((h) => h.value !== null).length;
+    const initial = Math.min(o.initialMax, Math.max(o.initialMin, Math.round(o.initialFraction * input.budget.total)));
+    // The initial design: random without other devices' data; with it, their best, for one batch's worth
+    // (initialMin) before the model, which has their ranking as a feature, takes over. It is counted in what
+    // has been measured rather than proposed, because a campaign measures its baseline before it asks.
+    const design = prior ? o.initialMin : initial;
+    if (validCount < Math.max(2, design) && input.history.length < 3 * design) {
+      return prior ? bestByPrior(index, prior, visited, input.count) : sampleUnvisited(input, input.count, rng.int);
+    }
+    const chosen = chooseByModel(input, index, rows, visited, prior, rng, prior && o.withPriors ? { ...o, ...o.withPriors } : o);
+    if (chosen.length < input.count) {
+      // The pool ran dry (a nearly exhausted space): fill up with whatever is left.
+      const taken = new Set(chosen);
+      for (let r = 0; r < index.configs.length && chosen.length < input.count; r++) if (!visited[r] && !taken.has(r)) chosen.push(r);
+    }
+    return chosen.map((r) => index.configs[r]!);
+  }, { usesPriors: o.transfer, learnsFailures: o.learnsFailures });
 }
 
 function bestByPrior(index: SpaceIndex, prior: Float64Array, visited: Uint8Array, count: number): Params[] {
@@ -223,7 +235,16 @@ function chooseByModel(
   });
   const stagnation = (input.history.length - lastImprovement) / Math.max(1, o.stagnationScale);
   const epsilon = Math.min(o.randomMax, o.randomShare + (o.randomMax - o.randomShare) * stagnation);
+  const distantShare = Math.min(o.distantMax, o.distantShare + (o.distantMax - o.distantShare) * stagnation);
+  const distant = distantShare > 0 ? distantCandidates(index, candidates, order.slice(0, o.neighbourhoodOf).map((h) => rows[h]!), o.distantFraction) : null;
   for (let slot = 0; slot < input.count && out.length < candidates.length; slot++) {
+    if (distant && rng.next() < distantShare && distant.some((c) => !taken[c])) {
+      let best = -1;
+      for (const c of distant) if (!taken[c] && (best < 0 || mean[c]! - o.kappa * sd[c]! < mean[best]! - o.kappa * sd[best]!)) best = c;
+      taken[best] = 1;
+      out.push(candidates[best]!);
+      continue;
+    }
     if (rng.next() < epsilon) {
       const spare = candidates.map((_, c) => c).filter((c) => !taken[c] && !neighbours.has(candidates[c]!));
       if (spare.length > 0) {
@@ -247,6 +268,22 @@ function chooseByModel(
       });
     }
   }
+  return out;
+}
+
+/** Candidates (by position) differing from each of `from` in at least `fraction` of the parameters. */
+function distantCandidates(index: SpaceIndex, candidates: readonly number[], from: readonly number[], fraction: number): number[] {
+  const d = index.d;
+  const need = Math.max(1, Math.ceil(fraction * d));
+  const out: number[] = [];
+  candidates.forEach((r, c) => {
+    const far = from.every((f) => {
+      let differ = 0;
+      for (let j = 0; j < d; j++) if (index.x[r * d + j] !== index.x[f * d + j]) differ++;
+      return differ >= need;
+    });
+    if (far) out.push(c);
+  });
   return out;
 }
 

@@ -1,9 +1,9 @@
 // Uniform random sampling without replacement: the baseline every other strategy must beat.
 
+import { makeRng } from "../core/rng.ts";
 import type { Params } from "../specs/schema.ts";
-import { makeRng } from "./rng.ts";
-import type { ProposeInput, Strategy } from "./types.ts";
 import { visitedKeys } from "./common.ts";
+import type { ProposeInput, Strategy } from "./types.ts";
 
 export const randomStrategy: Strategy = {
   name: "random",

@@ -30,13 +30,19 @@ export const MODEL_DEFAULTS: Omit<ModelOptions, "name"> = {
   randomShare: 0.1,
   randomMax: 0.5,
   stagnationScale: 60,
+  distantShare: 0,
+  distantMax: 0,
+  distantFraction: 1 / 3,
+  learnsFailures: false,
 };
 
 const STRATEGIES: readonly Strategy[] = [
   randomStrategy,
   geneticStrategy({ name: "genetic", population: 20, mutationsPerChild: 1.5, jumpProbability: 0.2, tournament: 2, immigrants: 0.15 }),
   modelStrategy({ ...MODEL_DEFAULTS, name: "trees" }),
-  modelStrategy({ ...MODEL_DEFAULTS, name: "hybrid", childCandidates: 300 }),
+  // With other devices' data the model starts from their ranking and explores less: cross-validation chose a
+  // smaller confidence bonus and the neighbours of the 10 best there, and the defaults from scratch.
+  modelStrategy({ ...MODEL_DEFAULTS, name: "hybrid", childCandidates: 300, withPriors: { kappa: 1, neighbourhoodOf: 10 } }),
 ];
 
 export const STRATEGY_NAMES: readonly string[] = STRATEGIES.map((s) => s.name);

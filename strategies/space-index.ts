@@ -2,8 +2,10 @@
 // configuration as a row of value indices, and a key -> row map. It depends only on the space, so it is
 // computed once per space object (memoised; strategies stay stateless with respect to the history).
 
+import { makeRng, type Rng } from "../core/rng.ts";
+import type { SearchSpace } from "../spaces/types.ts";
 import type { Params } from "../specs/schema.ts";
-import type { Observation, PriorData, SearchSpace } from "./types.ts";
+import type { Observation, PriorData, ProposeInput, Strategy } from "./types.ts";
 
 export interface SpaceIndex {
   readonly configs: readonly Params[];
@@ -48,6 +50,33 @@ export function historyRows(space: SearchSpace, index: SpaceIndex, history: read
   const rows = new Int32Array(history.length);
   history.forEach((o, i) => (rows[i] = index.rowOf.get(space.key(o.config)) ?? -1));
   return rows;
+}
+
+/** What a strategy over the indexed space starts each proposal from. */
+export interface IndexedInput {
+  /** Seeded by the campaign seed, the history length and the strategy's own tag: a resumed campaign draws alike. */
+  rng: Rng;
+  index: SpaceIndex;
+  /** The row of every observation in the history (-1 for one outside the space). */
+  rows: Int32Array;
+}
+
+/** A strategy that works on the indexed space (genetic, model): the shared start of every proposal, once. */
+export function indexedStrategy(
+  name: string,
+  tag: number,
+  propose: (input: ProposeInput, indexed: IndexedInput) => Params[],
+  traits: Pick<Strategy, "usesPriors" | "learnsFailures"> = {},
+): Strategy {
+  return {
+    name,
+    ...traits,
+    propose(input: ProposeInput): Params[] {
+      const rng = makeRng(input.seed, input.history.length, tag);
+      const index = indexSpace(input.space);
+      return propose(input, { rng, index, rows: historyRows(input.space, index, input.history) });
+    },
+  };
 }
 
 /** Rows that differ from `row` in exactly one parameter (any other value of it) and are valid. */

@@ -1,8 +1,8 @@
+import type { Rng } from "../core/rng.ts";
+
 // An extremely randomised trees regressor (Geurts et al., 2006): each split takes the best of a few random
 // thresholds on random features. Cheap to fit on a few thousand points, and the spread of the trees'
 // predictions gives the uncertainty the acquisition function needs.
-
-import type { Rng } from "./rng.ts";
 
 export interface ForestOptions {
   trees: number;

@@ -2,22 +2,8 @@
 // They are stateless: everything is derived from (seed, history), so a resumed campaign asks
 // exactly the same questions again and a strategy can be tested without a runner.
 
-import type { Params, ParamValue } from "../specs/schema.ts";
-
-export interface SpaceParameter {
-  name: string;
-  values: readonly ParamValue[];
-}
-
-export interface SearchSpace {
-  readonly parameters: readonly SpaceParameter[];
-  /** True when the configuration satisfies every restriction. */
-  isValid(config: Params): boolean;
-  /** Canonical key (values in parameter order joined by commas, as Kernel Tuner's cache keys). */
-  key(config: Params): string;
-  /** All valid configurations, in a fixed order (computed lazily and cached). */
-  validConfigs(): readonly Params[];
-}
+import type { SearchSpace } from "../spaces/types.ts";
+import type { Params } from "../specs/schema.ts";
 
 /** One measured configuration. `value` is the objective (lower is better); null when it failed. */
 export interface Observation {
@@ -44,6 +30,14 @@ export interface ProposeInput {
 
 export interface Strategy {
   readonly name: string;
+  /** True when proposals depend on `priors` (the strategy benchmark measures transfer only for those). */
+  readonly usesPriors?: boolean;
+  /**
+   * True when the strategy steers away from failing regions itself (its model learns from the failures in
+   * the history): a campaign's ledger then does not narrow its space, since two early failures can blame a
+   * setting that also holds the optimum.
+   */
+  readonly learnsFailures?: boolean;
   /**
    * Returns up to `count` valid configurations not yet in `history`, deterministic for a given input.
    * An empty array means the strategy has nothing left to try (the space is exhausted).

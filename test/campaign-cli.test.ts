@@ -46,7 +46,10 @@ describe("nightshift run, list, results, report", () => {
   it("results lists one row per evaluation with hash, parameters, status and median", () => {
     const results = nightshift("results", id, "--db", db, "--json");
     expect(results.status, results.stderr).toBe(0);
-    const rows = JSON.parse(results.stdout) as Array<{ variantHash: string; params: object; status: string; medianMs: number | null; purpose: string }>;
+    const printed = JSON.parse(results.stdout) as { campaignId: string; headline: unknown[]; evaluations: Array<{ variantHash: string; params: object; status: string; medianMs: number | null; purpose: string }> };
+    expect(printed.campaignId).toBe(id);
+    expect(printed.headline).toHaveLength(1);
+    const rows = printed.evaluations;
     expect(rows.filter((r) => r.purpose === "explore")).toHaveLength(4);
     expect(rows[0]).toMatchObject({ params: { UNROLL: 1, PASSES: 16, FLAVOR: "plain" }, status: "ok", purpose: "explore" });
     for (const r of rows) {
@@ -54,7 +57,7 @@ describe("nightshift run, list, results, report", () => {
       expect(r.status === "ok" ? r.medianMs : null).toBe(r.medianMs);
     }
     const text = nightshift("results", id, "--db", db);
-    expect(text.stdout.trim().split("\n")).toHaveLength(rows.length);
+    expect(text.stdout.trim().split("\n").filter((line) => !line.startsWith("# "))).toHaveLength(rows.length);
   });
 
   it("report writes the report files and prints their paths", () => {
@@ -92,6 +95,14 @@ describe("the printed outcome", () => {
     speedupCi: [1.81, 2.211],
     verified: false,
     diagnosis: null,
+    headline: {
+      device: "replay-gpu",
+      baseline: { variantHash: "h1", params: { TILE: 1 }, medianMs: 2, ci95Ms: [1.9, 2.1], measurement: "its exploration run (15 samples)" },
+      best: { variantHash: "h8", params: { TILE: 8 }, medianMs: 1, ci95Ms: [0.95, 1.05], measurement: "the pooled median of the critic's interleaved confirmation runs", verdict: "accepted h8", replayed: true, evidence: "recorded" },
+      speedup: 2,
+      speedupCi95: [1.81, 2.211],
+      libraries: [],
+    },
   };
   const outcome: CampaignOutcome = { campaignId: "c-1", spec: "k", state: "finished", evaluations: 5, stopReason: "budget", baseline: device.baseline, best: device.best, speedup: 2, verified: false, devices: [device] };
   const printed = (json: boolean): string => {

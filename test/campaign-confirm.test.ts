@@ -5,15 +5,15 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ScriptedPlanner } from "./support/scripted-planner.ts";
-import type { CampaignEvent } from "../graphs/campaign-state.ts";
+import type { CampaignEvent } from "../agents/context.ts";
 import { resumeCampaign, startCampaign, type CampaignOptions, type CampaignRequest } from "../graphs/run-campaign.ts";
-import { makeVariant } from "../harness/variant.ts";
 import type { HardwareProfile } from "../hardware-profiles/schema.ts";
+import { makeVariant } from "../harness/variant.ts";
 import { openStore } from "../results/store.ts";
-import type { Params } from "../specs/schema.ts";
 import { loadSpec } from "../specs/load.ts";
-import { tempDir } from "./support/procs.ts";
+import type { Params } from "../specs/schema.ts";
+import { tempDir } from "../testbed/procs.ts";
+import { ScriptedPlanner } from "./support/scripted-planner.ts";
 import { around, scriptedRunner, type Script, type ScriptedRunner } from "./support/scripted-runner.ts";
 
 const SPEC = join(import.meta.dirname, "fixtures", "fast-kernel");
@@ -32,7 +32,6 @@ function profiles(dir: string, names: string[]): string[] {
     return file;
   });
 }
-
 
 function setup(name: string, rounds: Params[][], script: Script, devices = ["cpu"]) {
   const dir = tempDir(`nightshift-confirm-${name}-`);

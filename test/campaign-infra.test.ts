@@ -7,9 +7,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { resumeCampaign, startCampaign } from "../graphs/run-campaign.ts";
+import type { EvalResult, Variant } from "../harness/types.ts";
 import { openStore } from "../results/store.ts";
 import { createRunner } from "../runners/factory.ts";
-import type { EvalResult, Runner, Variant } from "../runners/types.ts";
+import type { Runner } from "../runners/types.ts";
 
 const SPEC = join(import.meta.dirname, "fixtures", "fast-kernel");
 const dir = mkdtempSync(join(tmpdir(), "nightshift-infra-"));

@@ -4,9 +4,9 @@ import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { lockCampaign } from "../graphs/checkpoints.ts";
 import { NightshiftError } from "../core/errors.ts";
-import { tempDir } from "./support/procs.ts";
+import { lockCampaign } from "../graphs/checkpoints.ts";
+import { tempDir } from "../testbed/procs.ts";
 
 const CHILD = join(import.meta.dirname, "support", "lock-child.ts");
 

@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { createProgress, progressLine } from "../cli/progress.ts";
-import type { Incumbent } from "../agents/types.ts";
+import type { Incumbent } from "../results/types.ts";
 
 /** A stream that says it is a terminal and keeps what was written. */
 function terminal(): { stream: NodeJS.WriteStream; text: () => string } {

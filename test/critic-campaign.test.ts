@@ -6,11 +6,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ScriptedPlanner } from "./support/scripted-planner.ts";
-import type { CampaignEvent } from "../graphs/campaign-state.ts";
+import type { CampaignEvent } from "../agents/context.ts";
 import { startCampaign, type CampaignRequest } from "../graphs/run-campaign.ts";
 import { openStore } from "../results/store.ts";
 import type { Params } from "../specs/schema.ts";
+import { ScriptedPlanner } from "./support/scripted-planner.ts";
 
 const SPEC = join(import.meta.dirname, "fixtures", "fast-kernel");
 const dir = mkdtempSync(join(tmpdir(), "nightshift-critic-"));
@@ -18,7 +18,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const plain = (UNROLL: number, PASSES: number): Params => ({ UNROLL, PASSES, FLAVOR: "plain" });
 const broken = (UNROLL: number, PASSES: number): Params => ({ UNROLL, PASSES, FLAVOR: "broken" });
-
 
 async function campaign(name: string, rounds: Params[][], request: Partial<CampaignRequest>) {
   const planner = new ScriptedPlanner(rounds, "model");
@@ -43,7 +42,9 @@ describe("the critic on real measurements", () => {
     expect(outcome.best?.params).toEqual(plain(1, 1));
     const rejected = events.filter((e) => e.type === "rejected");
     expect(rejected).toHaveLength(1);
-    expect(rejected[0]).toMatchObject({ type: "rejected", reason: expect.stringContaining("is not faster than the incumbent") });
+    // Usually its own median says so; when noise on a loaded machine makes it look faster, the interleaved
+    // confirmation against the incumbent does.
+    expect(rejected[0]).toMatchObject({ type: "rejected", reason: expect.stringMatching(/is not faster than the incumbent|slower than the incumbent when interleaved/) });
     expect(outcome.speedup).toBeGreaterThan(2);
   });
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { blamePatterns, blockedByLedger, restrictSpace, type FailureOutcome } from "../agents/ledger.ts";
-import type { LedgerEntry } from "../agents/types.ts";
+import type { LedgerEntry } from "../results/types.ts";
+import { spaceFromSpec } from "../spaces/search-space.ts";
 import { loadSpec } from "../specs/load.ts";
-import { spaceFromSpec } from "../strategies/space.ts";
 
 const failure = (params: FailureOutcome["params"], status: FailureOutcome["status"] = "compile_error"): FailureOutcome => ({
   variantHash: JSON.stringify(params),

@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { bootstrapImprovement, isCloseCall, judgeImprovement, medianCI, seededRandom } from "../agents/significance.ts";
+import { judgeImprovement } from "../agents/significance.ts";
+import { makeRng } from "../core/rng.ts";
+import { bootstrapImprovement, medianCI } from "../core/stats.ts";
 
 /** Timing-like samples: a true time times log-normal noise of the given relative spread. */
 function runs(trueMs: number, noise: number, count: number, perRun: number, seed: number): number[][] {
-  const random = seededRandom(seed);
-  const gauss = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-  return Array.from({ length: count }, () => Array.from({ length: perRun }, () => trueMs * Math.exp(noise * gauss())));
+  const rng = makeRng(seed);
+  return Array.from({ length: count }, () => Array.from({ length: perRun }, () => trueMs * Math.exp(noise * rng.normal())));
 }
 
 describe("median confidence interval", () => {
@@ -65,21 +66,5 @@ describe("judging an interleaved close call", () => {
     const candidate = runs(0.97, 0.03, 3, 15, 31);
     const incumbent = runs(1.0, 0.03, 3, 15, 32);
     expect(bootstrapImprovement(candidate.flat(), incumbent.flat(), { seed: 5 })).toEqual(bootstrapImprovement(candidate.flat(), incumbent.flat(), { seed: 5 }));
-  });
-});
-
-describe("close calls", () => {
-  const incumbent = { medianMs: 1.0, ci95Ms: [0.98, 1.02] as [number, number] };
-
-  it("treats overlapping intervals as a close call", () => {
-    expect(isCloseCall({ medianMs: 0.97, ci95Ms: [0.95, 0.99] }, incumbent, 0.03)).toBe(true);
-  });
-
-  it("treats a disjoint but small gain as a close call", () => {
-    expect(isCloseCall({ medianMs: 0.975, ci95Ms: [0.974, 0.976] }, incumbent, 0.03)).toBe(true);
-  });
-
-  it("does not re-measure a large gain with disjoint intervals", () => {
-    expect(isCloseCall({ medianMs: 0.5, ci95Ms: [0.49, 0.51] }, incumbent, 0.03)).toBe(false);
   });
 });

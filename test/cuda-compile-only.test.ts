@@ -1,15 +1,13 @@
-import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { nvccPath } from "../harness/cuda/build.ts";
-import { tempDir } from "./support/procs.ts";
-import { tinySpec } from "./support/remote-device.ts";
+import { describe, expect, it } from "vitest";
+import { tempDir } from "../testbed/procs.ts";
+import { tinySpec } from "../testbed/remote-device.ts";
+import { haveNvcc, warnWithoutNvcc } from "./support/toolchain.ts";
 
 const ROOT = join(import.meta.dirname, "..");
-const NVCC = nvccPath();
-const haveNvcc = NVCC.startsWith("/") ? existsSync(NVCC) : true;
-if (!haveNvcc) console.warn(`compile-only CUDA tests skipped: ${NVCC} not found (install the CUDA toolkit or set NIGHTSHIFT_NVCC)`);
+warnWithoutNvcc("compile-only CUDA tests");
 
 function nightshift(args: string[]) {
   const r = spawnSync(process.execPath, [join(ROOT, "bin", "nightshift.js"), ...args], { cwd: ROOT, encoding: "utf8" });

@@ -1,14 +1,15 @@
-import { describe, expect, it } from "vitest";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { describe, expect, it } from "vitest";
 import { compileExpr } from "../core/expr.ts";
 import { loadProfile } from "../hardware-profiles/load.ts";
+import { compileOnly } from "../harness/compile-only.ts";
+import { evaluateLaunch, launchProblem } from "../harness/cuda/launch.ts";
+import { makeVariant } from "../harness/variant.ts";
+import { LocalExecutor } from "../runners/local-executor.ts";
 import { loadSpec } from "../specs/load.ts";
 import type { KernelSpec, Params } from "../specs/schema.ts";
-import { makeVariant } from "../harness/variant.ts";
-import { compileOnly } from "../harness/cuda/compile-only.ts";
-import { nvccPath } from "../harness/cuda/build.ts";
-import { evaluateLaunch, launchProblem } from "../harness/cuda/launch.ts";
+import { haveNvcc, warnWithoutNvcc } from "./support/toolchain.ts";
 
 const EXAMPLES = join(import.meta.dirname, "..", "examples");
 const cudaExamples = readdirSync(EXAMPLES).filter((d) => {
@@ -51,9 +52,7 @@ describe("the CUDA examples' spaces", () => {
   }
 });
 
-const NVCC = nvccPath();
-const haveNvcc = NVCC.startsWith("/") ? existsSync(NVCC) : true;
-if (!haveNvcc) console.warn(`CUDA example builds skipped: ${NVCC} not found (install the CUDA toolkit or set NIGHTSHIFT_NVCC)`);
+warnWithoutNvcc("CUDA example builds");
 
 describe.skipIf(!haveNvcc)("every CUDA example compiles for sm_90 and sm_80 with stats and occupancy", () => {
   for (const name of cudaExamples) {
@@ -62,7 +61,7 @@ describe.skipIf(!haveNvcc)("every CUDA example compiles for sm_90 and sm_80 with
         const spec = loadSpec(join(EXAMPLES, name));
         const profile = await loadProfile(device);
         for (const params of [spec.baseline, TUNED[name] ?? spec.baseline]) {
-          const report = await compileOnly(makeVariant(spec, params), profile);
+          const report = await compileOnly(new LocalExecutor(), makeVariant(spec, params), profile);
           const where = `${name} ${JSON.stringify(params)} on ${device}:\n${report.log}`;
           expect(report.status, where).toBe("ok");
           expect(report.ptxas?.arch).toBe(profile.gpu!.arch);
@@ -83,7 +82,7 @@ describe.skipIf(!haveNvcc)("every CUDA example compiles for sm_90 and sm_80 with
   it("the register-blocked SGEMM (8x8 outputs per thread) is register-limited where the naive one is not", async () => {
     const spec = loadSpec(join(EXAMPLES, "sgemm-cuda"));
     const h200 = await loadProfile("h200");
-    const tuned = await compileOnly(makeVariant(spec, TUNED["sgemm-cuda"]!), h200);
+    const tuned = await compileOnly(new LocalExecutor(), makeVariant(spec, TUNED["sgemm-cuda"]!), h200);
     expect(tuned.summary.registersPerThread).toBeGreaterThan(64);
     expect(tuned.summary.occupancyLimitedBy).toBe("registers");
     expect(tuned.summary.theoreticalOccupancy).toBeLessThan(0.5);

@@ -1,32 +1,31 @@
-import { describe, expect, it, beforeAll, afterAll } from "vitest";
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { describe, expect, it, beforeAll, afterAll } from "vitest";
 import { loadProfile } from "../hardware-profiles/load.ts";
 import type { HardwareProfile } from "../hardware-profiles/schema.ts";
-import { loadSpec } from "../specs/load.ts";
-import { makeVariant } from "../harness/variant.ts";
-import { FILES } from "../harness/plan.ts";
-import { callFunction } from "../harness/c/common.ts";
-import { generateCompare } from "../harness/c/compare.ts";
-import { decodeSamples, interpretVerdict, parseJsonFile, type MeasureContext, type Verdict } from "../harness/interpret.ts";
-import { CUDA_FILES, nvccPath } from "../harness/cuda/build.ts";
-import { generateCudaHarness } from "../harness/cuda/harness.ts";
+import { callFunction, trustedFiles } from "../harness/c/generate.ts";
+import { TOOLS_DIR } from "../harness/plan.ts";
+import { CUDA_FILES } from "../harness/cuda/build.ts";
+import { cudaHarnessFiles } from "../harness/cuda/generate.ts";
 import { interpretCudaVariantRun, sharedReport, type CudaHarnessReport } from "../harness/cuda/interpret.ts";
 import { makeCudaPlan, type CudaHarnessPlan } from "../harness/cuda/plan.ts";
-import { buildVariant, discardBuild, evaluateVariant } from "../runners/pipeline.ts";
+import { decodeSamples, interpretVerdict, parseJsonFile, type MeasureContext, type Verdict } from "../harness/interpret.ts";
+import { FILES } from "../harness/plan.ts";
+import { buildVariant, discardBuild, evaluateVariant } from "../harness/protocol.ts";
+import type { EvalResult, Variant } from "../harness/types.ts";
+import { makeVariant } from "../harness/variant.ts";
 import { LocalExecutor } from "../runners/local-executor.ts";
-import type { EvalResult, Variant } from "../runners/types.ts";
+import { loadSpec } from "../specs/load.ts";
+import { haveNvcc, warnWithoutNvcc } from "./support/toolchain.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const CHEATS = join(ROOT, "test", "fixtures", "cuda-cheats");
-const NVCC = nvccPath();
-const haveNvcc = NVCC.startsWith("/") ? existsSync(NVCC) : true;
 // The driver's device nodes: without them no CUDA program can reach a GPU.
 const haveGpu = existsSync("/dev/nvidiactl") && existsSync("/dev/nvidia0");
-if (!haveNvcc) console.warn(`CUDA harness builds skipped: ${NVCC} not found (install the CUDA toolkit or set NIGHTSHIFT_NVCC)`);
-if (!haveGpu) console.warn("CUDA harness runs on a GPU skipped: no NVIDIA device on this machine (/dev/nvidia0 absent); the GPU proof is gpu/run-h200-proof.sh");
+warnWithoutNvcc("CUDA harness builds");
+if (!haveGpu) console.warn("CUDA harness runs on a GPU skipped: no NVIDIA device on this machine (/dev/nvidia0 absent); the GPU proof is bench/gpu/run-h200-proof.sh");
 
 /** The transpose example at sizes small enough for a CPU stand-in run (same kernel, reference and launch rules). */
 function smallTransposeSpec(dir: string) {
@@ -45,13 +44,16 @@ function sh(argv: string[], cwd: string) {
   return { code: r.status, signal: r.signal, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
 }
 
+type StandIn = "honest" | "stale" | "only_last_timed" | "scribbles_when_timed";
+
 /**
  * A host-memory implementation of the device layer's C interface (the functions cuda_layer.cu exports), with
  * the spec's reference standing in for the kernel. It lets the host half of the CUDA harness, its dump files,
- * the shared compare program and the interpretation run end to end where no GPU exists. `stale` makes every
- * launch after the first do nothing, like a kernel that leaves an earlier result behind.
+ * the shared compare program and the interpretation run end to end where no GPU exists. The cheating modes:
+ * `stale` does nothing on every launch after the first, like a kernel that leaves an earlier result behind;
+ * `only_last_timed` computes only the last timed repetition; `scribbles_when_timed` changes an input while timed.
  */
-function standInLayer(plan: CudaHarnessPlan, mode: "honest" | "stale"): string {
+function standInLayer(plan: CudaHarnessPlan, mode: StandIn, repetitions: number): string {
   return `#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,7 +72,17 @@ void ns_dev_copy(void* d, const void* s, size_t bytes) { memcpy(d, s, bytes); }
 void ns_dev_fill(void* d, int byte, size_t bytes) { memset(d, byte, bytes); }
 int ns_dev_guard_intact(const void* d, size_t bytes) { const unsigned char* g = (const unsigned char*)d + bytes; for (int i = 0; i < 256; i++) if (g[i] != 0xCD) return 0; return 1; }
 void ns_dev_launch(void** bufs, const double* scalars, int k) { (void)k; launches++; if (${mode === "stale" ? 1 : 0} && launches > 1) return; ns_call_kernel(bufs, scalars); }
-double ns_dev_timed_launch(void** bufs, const double* scalars, int k, double* wall) { double t0 = now_ms(); ns_dev_launch(bufs, scalars, k); double t1 = now_ms(); *wall = t1 - t0 + 1e-3; return t1 - t0 + 1e-4; }
+static int timed = 0;
+double ns_dev_timed_launch(void** bufs, const double* scalars, int k, double* wall) {
+  double t0 = now_ms();
+  timed++;
+  if (${mode === "only_last_timed" ? 1 : 0} && timed < ${repetitions}) launches++;
+  else ns_dev_launch(bufs, scalars, k);
+  if (${mode === "scribbles_when_timed" ? 1 : 0} && timed == 2) ((unsigned char*)bufs[0])[0] ^= 1; /* bufs[0]: the input */
+  double t1 = now_ms();
+  *wall = t1 - t0 + 1e-3;
+  return t1 - t0 + 1e-4;
+}
 void ns_dev_flush_l2(int r, size_t bytes) { (void)r; (void)bytes; }
 int ns_dev_launches(void) { return launches; }
 `;
@@ -85,7 +97,7 @@ describe("the CUDA harness's host half with a host stand-in for the device layer
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  async function runProtocol(mode: "honest" | "stale"): Promise<EvalResult> {
+  async function runProtocol(mode: StandIn): Promise<EvalResult> {
     const spec = smallTransposeSpec(join(work, "spec"));
     const variant = makeVariant(spec, { USE_SHARED: 1, TILE: 32, BLOCK_ROWS: 8, PAD: 1 });
     const plan = makeCudaPlan(spec, variant.params, device);
@@ -93,12 +105,12 @@ describe("the CUDA harness's host half with a host stand-in for the device layer
     const ref = join(work, `${mode}-ref`);
     mkdirSync(dir);
     mkdirSync(ref);
-    const sources = generateCudaHarness(plan);
-    writeFileSync(join(dir, CUDA_FILES.harnessSource), sources[CUDA_FILES.harnessSource]);
-    writeFileSync(join(dir, "standin.c"), standInLayer(plan, mode));
+    const { [CUDA_FILES.layerSource]: _layer, [CUDA_FILES.launchHeader]: _launch, ...host } = cudaHarnessFiles(plan);
+    for (const [name, text] of Object.entries(host)) writeFileSync(join(dir, name), text);
+    writeFileSync(join(dir, "standin.c"), standInLayer(plan, mode, plan.repetitions));
     writeFileSync(join(dir, "reference.c"), spec.referenceSource);
     // The host half is built with exactly the command the CUDA pipeline uses for it.
-    expect(sh(plan.commands.compileHarness, dir).code).toBe(0);
+    expect(sh(plan.commands.harness[0]!.argv, dir).code).toBe(0);
     const link = sh(["gcc", "-O2", CUDA_FILES.harnessObject, "standin.c", "reference.c", "-o", CUDA_FILES.variantBinary, "-lm"], dir);
     expect(link.code, link.stderr).toBe(0);
     const seed = 12345;
@@ -117,9 +129,14 @@ describe("the CUDA harness's host half with a host stand-in for the device layer
     };
     const early = interpretCudaVariantRun(ctx, { kind: "exited", exitCode: run.code, signal: run.signal, stdout: run.stdout, stderr: run.stderr, wallMs, timedOut: false }, report, "");
     if (early) return early;
-    writeFileSync(join(ref, FILES.compareSource), generateCompare(plan));
-    writeFileSync(join(ref, FILES.referenceSource), spec.referenceSource);
-    expect(sh(plan.commands.buildReference, ref).code).toBe(0);
+    for (const [name, text] of Object.entries(trustedFiles(plan, spec.referenceSource))) {
+      mkdirSync(dirname(join(ref, name)), { recursive: true });
+      writeFileSync(join(ref, name), text);
+    }
+    // The compare program exactly as the protocol builds it, with the repository standing in for the tools.
+    const compare = plan.commands.trusted.find((s) => s.argv.includes(`${TOOLS_DIR}/compare_main.c`))!;
+    const built = sh(compare.argv.map((a) => a.replaceAll(TOOLS_DIR, join(ROOT, "harness", "c"))), ref);
+    expect(built.code, built.stderr).toBe(0);
     expect(sh([join(ref, FILES.compareBinary), String(seed), dir], ref).code).toBe(0);
     const verdict = JSON.parse(readFileSync(join(ref, FILES.verdict), "utf8")) as Verdict;
     return interpretVerdict(ctx, verdict, sharedReport(report), decodeSamples(readFileSync(join(dir, FILES.samples))), wallMs);
@@ -145,6 +162,19 @@ describe("the CUDA harness's host half with a host stand-in for the device layer
     if (result.status !== "wrong_result") return;
     expect(result.output).toMatch(/second call on fresh copies/);
     expect(Number.isNaN(result.received)).toBe(true);
+  });
+
+  it("checks every timed repetition on inputs of its own: computing only the last one is wrong", async () => {
+    const result = await runProtocol("only_last_timed");
+    expect(result.status, JSON.stringify(result)).toBe("wrong_result");
+    if (result.status !== "wrong_result") return;
+    expect(result.output).toMatch(/timed repetition/);
+  });
+
+  it("reads the inputs back after every timed repetition: changing one while timed is inputs_modified", async () => {
+    const result = await runProtocol("scribbles_when_timed");
+    expect(result).toMatchObject({ status: "rejected", reason: "inputs_modified" });
+    expect(JSON.stringify(result)).toMatch(/timing call 2 of case/);
   });
 });
 

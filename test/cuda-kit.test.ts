@@ -1,19 +1,17 @@
-import { describe, expect, it, beforeAll, afterAll } from "vitest";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { describe, expect, it, beforeAll, afterAll } from "vitest";
+import { summarizeKitResults } from "../bench/gpu/kit-summary.ts";
+import { exportKit, type KitSummary } from "../bench/gpu/kit.ts";
 import { loadProfile } from "../hardware-profiles/load.ts";
 import type { HardwareProfile } from "../hardware-profiles/schema.ts";
-import { loadSpec } from "../specs/load.ts";
 import { makeCudaPlan } from "../harness/cuda/plan.ts";
-import { exportKit, type KitSummary } from "../harness/cuda/kit.ts";
-import { summarizeKitResults } from "../harness/cuda/kit-summary.ts";
-import { nvccPath } from "../harness/cuda/build.ts";
+import { loadSpec } from "../specs/load.ts";
+import { haveNvcc } from "./support/toolchain.ts";
 
 const ROOT = join(import.meta.dirname, "..");
-const NVCC = nvccPath();
-const haveNvcc = NVCC.startsWith("/") ? existsSync(NVCC) : true;
 
 describe("the exported GPU kit", () => {
   let dir: string;
@@ -41,9 +39,9 @@ describe("the exported GPU kit", () => {
     for (const v of kit.variants.filter((x) => x.example === "sgemm-cuda")) {
       const plan = makeCudaPlan(spec, v.params, h200);
       const script = readFileSync(join(kit.outDir, "variants", v.id, "build.sh"), "utf8");
-      expect(script).toContain(`step compile_variant "$NVCC" ${plan.cuda.compileVariant.slice(1).join(" ")}`);
-      expect(script).toContain(`step link "$NVCC" ${plan.cuda.link.slice(1).join(" ")}`);
-      expect(readFileSync(join(kit.outDir, "variants", v.id, "cuda_layer.cu"), "utf8")).toContain("extern \"C\" __global__ void sgemm(const float* A, const float* B, float* Cout, int32_t M, int32_t N, int32_t K);");
+      expect(script).toContain(`step compile_variant "$NVCC" ${plan.commands.compileVariant.slice(1).join(" ")}`);
+      expect(script).toContain(`step link "$NVCC" ${plan.commands.link.slice(1).join(" ")}`);
+      expect(readFileSync(join(kit.outDir, "variants", v.id, "ns_launch.h"), "utf8")).toContain("extern \"C\" __global__ void sgemm(const float* A, const float* B, float* Cout, int32_t M, int32_t N, int32_t K);");
     }
   });
 

@@ -2,9 +2,9 @@ import { execFile } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compareLimits, parseTools, type DeviceReport } from "../cli/devices.ts";
 import { hardwareProfileSchema } from "../hardware-profiles/schema.ts";
-import { haveSshd, sshdSkipReason, startSshd, type SshdFixture } from "./support/sshd.ts";
-import { sshProfile, writeProfile } from "./support/remote-device.ts";
-import { freePort } from "./support/procs.ts";
+import { freePort } from "../testbed/procs.ts";
+import { sshProfile, writeProfile } from "../testbed/remote-device.ts";
+import { haveSshd, sshdSkipReason, startSshd, type SshdFixture } from "../testbed/sshd.ts";
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

@@ -172,7 +172,7 @@ describe("variables", () => {
   it("without a value at evaluation time are an evaluation error", () => {
     const error = thrown(() => compileExpr("x + y", null, "test").evaluate({ x: 1 }));
     expect(error.code).toBe("EXPR_EVAL");
-    expect(error.message).toContain('no value for variable "y"');
+    expect(error.message).toContain('expected a value for variable "y", received none');
   });
 });
 

@@ -8,11 +8,11 @@ import { NightshiftError } from "../core/errors.ts";
 import { loadProfile, parseProfile } from "../hardware-profiles/load.ts";
 import type { HardwareProfile } from "../hardware-profiles/schema.ts";
 import { checkSpecOnDevice } from "../harness/device-fit.ts";
+import { devicePeaks } from "../harness/physics.ts";
+import { buildVariant, evaluateVariant } from "../harness/protocol.ts";
+import type { EvalResult, ExecRequest, ExecResult, Executor, Variant } from "../harness/types.ts";
 import { makeVariant } from "../harness/variant.ts";
 import { LocalExecutor } from "../runners/local-executor.ts";
-import { devicePeaks } from "../runners/physics.ts";
-import { buildVariant, evaluateVariant } from "../runners/pipeline.ts";
-import type { EvalResult, ExecRequest, ExecResult, Executor, Variant } from "../runners/types.ts";
 import { loadSpec } from "../specs/load.ts";
 import { FIXTURES, saxpySpec, testProfile } from "./harness-fixtures.ts";
 
@@ -96,7 +96,7 @@ describe("checking a spec against a device before anything runs", () => {
   it("stops the build step of a C kernel on a GPU-only profile before it compiles anything", async () => {
     const executor = new ScriptedExecutor(() => undefined);
     try {
-      await expect(buildVariant(executor, makeVariant(saxpySpec(), {}), { ...h200, reach: { via: "local", builds: 1 } })).rejects.toThrow(/cpu section/);
+      await expect(buildVariant(executor, makeVariant(saxpySpec(), {}), { ...h200, reach: { via: "local", builds: 1, timing: "exclusive" } })).rejects.toThrow(/cpu section/);
       expect(executor.ran).toEqual([]);
     } finally {
       await executor.close();
@@ -115,7 +115,8 @@ async function evaluateWith(script: (request: ExecRequest) => ExecResult | undef
 
 const isCompare = (r: ExecRequest) => r.argv[0]!.endsWith("/compare_bin");
 const isVariantCompile = (r: ExecRequest) => r.argv.includes("variant.c") && r.argv.includes("-c");
-const isLink = (r: ExecRequest) => r.argv.includes("variant_bin") && r.argv[0] === "gcc";
+// Builds run through sandbox_exec: the compiler is somewhere in the command line, its output after -o.
+const isLink = (r: ExecRequest) => r.argv.includes("gcc") && r.argv[r.argv.indexOf("-o") + 1] === "variant_bin";
 
 describe("failures of the trusted reference side", () => {
   it("files a compare program that timed out as a retryable infra_error, not a variant timeout", async () => {
@@ -192,12 +193,13 @@ describe("expressions evaluated for a variant's parameters at configuration time
     expect(error.message).toContain("bytes");
   });
 
-  it("refuses a CUDA configuration whose launch grid is not a whole number at one of the verify sizes", () => {
+  it("blames the spec when its baseline's launch grid is not a whole number at one of the verify sizes", () => {
     const base = cudaSpec();
     const spec = { ...base, launch: { ...base.launch!, grid: ["N / BN", "M // BM", "1"] as [string, string, string] } };
     // 2048 / 32 is whole at the tuning size; 129 / 32 at the first verify size is not.
+    // A verify size the kernel cannot run at is the spec's mistake, not the configuration's.
     const error = thrown(() => makeVariant(spec, base.baseline));
-    expect(error.code).toBe("PARAMS_INVALID");
+    expect(error.code).toBe("SPEC_INVALID");
     expect(error.message).toContain("launch.grid[0]");
   });
 });

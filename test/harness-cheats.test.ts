@@ -3,10 +3,10 @@
 
 import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { evaluateVariant } from "../harness/protocol.ts";
+import type { EvalResult } from "../harness/types.ts";
 import { makeVariant } from "../harness/variant.ts";
 import { LocalExecutor } from "../runners/local-executor.ts";
-import { evaluateVariant } from "../runners/pipeline.ts";
-import type { EvalResult } from "../runners/types.ts";
 import type { KernelSpec } from "../specs/schema.ts";
 import { cheatVariant, rowScaleSpec, saxpySpec, testProfile } from "./harness-fixtures.ts";
 
@@ -96,10 +96,12 @@ describe("wrong answers are caught by the full comparison", () => {
     expect(result.size.N).not.toBe(20000);
   });
 
-  it("never accepts a variant that goes looking for the reference's files", async () => {
+  it("never accepts a variant that goes looking for the reference's files: the sandbox refuses the open and names it", async () => {
     const spec = saxpySpec({ allowedSymbols: ["fopen", "fread", "fclose"] });
     const result = await evaluateCheat("reads_reference", spec);
-    expectStatus(result, "wrong_result");
+    expectStatus(result, "rejected");
+    expect(result.reason).toBe("sandbox_violation");
+    expect(result.detail).toMatch(/^\d+ openat during verification call 1 of case 0/);
   });
 
   it("judges a variant that prints a fake time by its output: doing nothing is wrong_result", async () => {
@@ -145,11 +147,24 @@ describe("cheats on the protocol are rejected with their reason", () => {
     expect(result.detail).toContain("pthread_create");
   });
 
-  it("rejects work finished in a thread after the kernel returned as threads_leaked when threads are allowed", async () => {
+  it("refuses a thread the spec does not allow even when its symbols are allowed: the sandbox names the clone", async () => {
     const spec = saxpySpec({ allowedSymbols: ["pthread_create", "pthread_detach", "nanosleep"] });
     const result = await evaluateCheat("thread_after_return", spec);
     expectStatus(result, "rejected");
-    expect(result.reason).toBe("threads_leaked");
+    expect(result.reason).toBe("sandbox_violation");
+    // glibc blocks every signal around its clone, so the filter's kill comes before the handler could name it.
+    expect(result.detail).toMatch(/^a refused system call/);
+  });
+
+  it("never accepts work left to a thread after the kernel returned, when threads are allowed: stopped at its answer, the work is missing or the thread count gives it away", async () => {
+    const spec = saxpySpec({ allowedSymbols: ["pthread_create", "pthread_detach", "nanosleep"], threads: 2 });
+    const result = await evaluateCheat("thread_after_return", spec);
+    if (result.status === "wrong_result") expect(Number.isNaN(result.received)).toBe(true);
+    else {
+      expectStatus(result, "rejected");
+      expect(result.reason).toBe("hidden_parallelism");
+      expect(result.detail).toMatch(/^3 threads after the call; the spec allows 2/);
+    }
   });
 
   it("rejects output that differs bit for bit between two calls on the same inputs as nondeterministic", async () => {
@@ -158,20 +173,28 @@ describe("cheats on the protocol are rejected with their reason", () => {
     expect(result.reason).toBe("nondeterministic");
   });
 
-  it("rejects a write past the end of an output buffer as memory_error", async () => {
+  it("rejects a write past the end of an output buffer as memory_error, with the sanitizer's diagnosis", async () => {
     const result = await evaluateCheat("writes_past_end");
     expectStatus(result, "rejected");
     expect(result.reason).toBe("memory_error");
+    expect(result.detail).toMatch(/AddressSanitizer/);
   });
 });
 
 describe("failures of the process", () => {
-  it("reports a segmentation fault as runtime_error with the signal and the harness step", async () => {
-    const result = await evaluateCheat("crash");
+  it("reports a kernel that traps as runtime_error with the signal and the harness step", async () => {
+    const result = await evaluateCheat("trap");
     expectStatus(result, "runtime_error");
-    expect(result.signal).toBe("SIGSEGV");
+    expect(result.signal).toBe("SIGILL");
     expect(result.phase).toBe("variant");
-    expect(result.stderrTail).toContain("case 0 call 1");
+    expect(result.stderrTail).toContain("the worker ended (signal SIGILL) during verification call 1 of case 0");
+  });
+
+  it("gives a segmentation fault the sanitizer's diagnosis: a null pointer is a memory_error", async () => {
+    const result = await evaluateCheat("crash");
+    expectStatus(result, "rejected");
+    expect(result.reason).toBe("memory_error");
+    expect(result.detail).toMatch(/Sanitizer found an error/);
   });
 
   it("kills an endless kernel at the time limit and leaves no process running", async () => {

@@ -5,10 +5,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { HardwareProfile } from "../hardware-profiles/schema.ts";
+import type { Variant } from "../harness/types.ts";
 import { makeVariant } from "../harness/variant.ts";
-import type { Variant } from "../runners/types.ts";
-import type { KernelSpec, Params } from "../specs/schema.ts";
 import { loadSpec } from "../specs/load.ts";
+import type { KernelSpec, Params } from "../specs/schema.ts";
 
 export const FIXTURES = join(fileURLToPath(new URL(".", import.meta.url)), "fixtures");
 export const SAXPY_DIR = join(FIXTURES, "saxpy");
@@ -20,7 +20,7 @@ export function testProfile(builds = 2): HardwareProfile {
     name: "test-local",
     description: "this machine, with peaks far above anything it can reach",
     kind: "cpu",
-    reach: { via: "local", builds },
+    reach: { via: "local", builds, timing: "exclusive" },
     sources: [],
     cpu: {
       model: "test",

@@ -3,11 +3,11 @@
 
 import { describe, expect, it } from "vitest";
 import { interpretVariantRun, interpretVerdict, type HarnessReport, type MeasureContext, type Verdict, type VerdictFailure } from "../harness/interpret.ts";
-import { makeHarnessPlan } from "../harness/plan.ts";
+import { FILES, makeHarnessPlan } from "../harness/plan.ts";
+import { evaluateVariant } from "../harness/protocol.ts";
+import type { ExecRequest, ExecResult, Executor } from "../harness/types.ts";
 import { makeVariant } from "../harness/variant.ts";
 import { LocalExecutor } from "../runners/local-executor.ts";
-import { evaluateVariant } from "../runners/pipeline.ts";
-import type { ExecRequest, ExecResult, Executor } from "../runners/types.ts";
 import { saxpySpec, testProfile } from "./harness-fixtures.ts";
 
 const spec = saxpySpec();
@@ -29,7 +29,7 @@ const report: HarnessReport = { complete: true, repetitions: 5, timingPhaseMs: 5
 const exited = (over: Partial<Extract<ExecResult, { kind: "exited" }>> = {}) =>
   ({ kind: "exited", exitCode: 0, signal: null, stdout: "", stderr: "", wallMs: 100, timedOut: false, ...over }) as const;
 const failure = (over: Partial<VerdictFailure>): VerdictFailure => ({
-  case: 0, seed: 11, distribution: "uniform", buffer: "out", call: "first", missing: false,
+  case: 0, repetition: -1, seed: "11", distribution: "uniform", buffer: "out", call: "first", missing: false,
   firstBadIndex: 3, expected: 1, received: 2, maxAbsError: 1, maxRelError: 1, ...over,
 });
 
@@ -91,7 +91,8 @@ class LostDeviceExecutor implements Executor {
     return this.inner.stage(label, files);
   }
   exec(request: ExecRequest): Promise<ExecResult> {
-    if (request.argv[0]!.endsWith("/variant_bin")) return Promise.reject(new Error("connection reset"));
+    // The connection drops when the variant is started: the monitor's run, the first one that is not a build.
+    if (request.argv.some((arg) => arg.endsWith(`/${FILES.monitorBinary}`))) return Promise.reject(new Error("connection reset"));
     return this.inner.exec(request);
   }
   readFile(path: string) {

@@ -4,10 +4,10 @@
 
 import { describe, expect, it } from "vitest";
 import { describeResult } from "../cli/measure.ts";
+import { evaluateVariant } from "../harness/protocol.ts";
+import type { EvalResult } from "../harness/types.ts";
 import { makeVariant } from "../harness/variant.ts";
 import { LocalExecutor } from "../runners/local-executor.ts";
-import { evaluateVariant } from "../runners/pipeline.ts";
-import type { EvalResult } from "../runners/types.ts";
 import { saxpySpec, testProfile } from "./harness-fixtures.ts";
 
 /** Off by a constant 4e-6: 0.4 of float32's atol of 1e-5 where the answer is near zero, far more than rtol elsewhere. */

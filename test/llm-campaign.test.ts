@@ -7,18 +7,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { TemplateCoder } from "../agents/offline-coder.ts";
-import { RuleCritic } from "../agents/offline-critic.ts";
-import { StrategyPlanner } from "../agents/offline-planner.ts";
-import { startCampaign } from "../graphs/run-campaign.ts";
 import { makeVariant } from "../harness/variant.ts";
-import { resolvePolicies } from "../llm/config.ts";
 import type { ModelOptions } from "../llm/options.ts";
 import { writeReport } from "../results/report.ts";
 import { openStore } from "../results/store.ts";
-import type { Store } from "../results/types.ts";
 import { loadSpec } from "../specs/load.ts";
 import { randomStrategy } from "../strategies/random.ts";
+import { runModelCampaign } from "./support/model-campaign.ts";
 import { startModelStandin, type ModelStandin } from "./support/model-standin.ts";
 
 const MACROS = `#include <stdint.h>
@@ -165,32 +160,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function runCampaign(options: ModelOptions, budget: number) {
   const specDir = join(dir, "prefix-sum");
   const dbPath = join(dir, `store-${Date.now()}.db`);
-  let campaignId = "";
-  let sideStore: Store | null = null;
-  const llm = resolvePolicies(options, {
-    campaignId: () => campaignId,
-    sink: { append: (call) => sideStore!.appendModelCall(call) },
-    offline: { planner: new StrategyPlanner(randomStrategy), coder: new TemplateCoder(), critic: new RuleCritic() },
+  const { outcome, llm } = await runModelCampaign({
+    models: options,
     env: ENV(),
+    strategy: randomStrategy,
+    request: { specDir, devices: [join(dir, "box.json")], budget, batchSize: 1, seed: 3 },
+    dbPath,
   });
-  try {
-    const outcome = await startCampaign(
-      { specDir, devices: [join(dir, "box.json")], budget, batchSize: 1, seed: 3 },
-      {
-        dbPath,
-        plannerFor: () => llm.planner,
-        coder: llm.coder,
-        critic: llm.critic,
-        onStart: (record) => {
-          campaignId = record.id;
-          sideStore = openStore(dbPath);
-        },
-      },
-    );
-    return { outcome, llm, dbPath, spec: loadSpec(specDir) };
-  } finally {
-    (sideStore as Store | null)?.close();
-  }
+  return { outcome, llm, dbPath, spec: loadSpec(specDir) };
 }
 
 const plan = (...experiments: Array<{ idea: string; UNROLL: number }>) => ({
@@ -199,6 +176,17 @@ const plan = (...experiments: Array<{ idea: string; UNROLL: number }>) => ({
   usage: { input: 2000, output: 150 },
 });
 const rewrite = (source: string, summary: string) => ({ kind: "tool" as const, args: { source, summary }, usage: { input: 1200, output: 400 } });
+
+/** What the critic decided and what the proofs said, for a failure message. */
+function criticTrail(dbPath: string, campaignId: string): string {
+  const store = openStore(dbPath);
+  try {
+    const proofs = store.proofs(campaignId).map((p) => `${p.variantHash}: ${p.verdict.status}${p.verdict.status === "unproven" ? ` (${p.verdict.reason})` : ""}`);
+    return [...store.incumbents(campaignId).map((a) => a.verdict), ...proofs].join("; ");
+  } finally {
+    store.close();
+  }
+}
 
 describe("a campaign with model policies on a real C kernel", () => {
   it("accepts only the correct faster rewrite, never builds on a rejected one, feeds the diagnosis to the next plan and accounts for every call", async () => {
@@ -239,7 +227,7 @@ describe("a campaign with model policies on a real C kernel", () => {
       expect(evaluations.filter((e) => e.origin === "model")).toHaveLength(4);
 
       // The correct rewrite is the incumbent; every rewrite descends from a verified variant only.
-      expect(outcome.best?.variantHash).toBe(hashOf(FAST, 1));
+      expect(outcome.best?.variantHash, criticTrail(dbPath, outcome.campaignId)).toBe(hashOf(FAST, 1));
       expect(outcome.speedup).toBeGreaterThan(5);
       expect(store.getVariant(hashOf(WRONG, 1))?.parentHash).toBe(baseline);
       expect(store.getVariant(hashOf(FAST, 1))?.parentHash).toBe(baseline);
@@ -284,7 +272,7 @@ describe("a campaign with model policies on a real C kernel", () => {
     const { outcome, llm, dbPath, spec } = await runCampaign({ plannerModel: "openai:gpt-4o", coderModel: "anthropic:claude-sonnet-4-5" }, 5);
 
     expect(outcome.state).toBe("finished");
-    expect(outcome.best?.variantHash).toBe(makeVariant(spec, { UNROLL: 1 }, { source: FAST, origin: "model" }).hash);
+    expect(outcome.best?.variantHash, criticTrail(dbPath, outcome.campaignId)).toBe(makeVariant(spec, { UNROLL: 1 }, { source: FAST, origin: "model" }).hash);
     // After the model rewrite, the offline strategy measured the two template settings left.
     const store = openStore(dbPath);
     try {

@@ -10,15 +10,15 @@ import { RuleCritic } from "../agents/offline-critic.ts";
 import { StrategyPlanner } from "../agents/offline-planner.ts";
 import type { CoderInput, DiagnoseInput, PlanInput } from "../agents/types.ts";
 import { loadProfile } from "../hardware-profiles/load.ts";
-import { makeVariant } from "../harness/variant.ts";
 import type { HardwareProfile } from "../hardware-profiles/schema.ts";
+import { makeVariant } from "../harness/variant.ts";
 import { MemorySink } from "../llm/accounting.ts";
 import { resolvePolicies, type ResolvedPolicies } from "../llm/config.ts";
 import type { ModelOptions } from "../llm/options.ts";
+import { spaceFromSpec } from "../spaces/search-space.ts";
 import { parseSpec } from "../specs/load.ts";
 import type { KernelSpec } from "../specs/schema.ts";
 import { randomStrategy } from "../strategies/random.ts";
-import { spaceFromSpec } from "../strategies/space.ts";
 import { startModelStandin, type ModelStandin } from "./support/model-standin.ts";
 
 const TEMPLATE = `#include <stddef.h>

@@ -3,12 +3,12 @@
 
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
+import { buildVariant, discardBuild, measureVariant } from "../harness/protocol.ts";
+import type { EvalResult, ExecRequest, ExecResult, Executor } from "../harness/types.ts";
 import { makeVariant } from "../harness/variant.ts";
 import { createRunner } from "../runners/factory.ts";
 import { LocalExecutor } from "../runners/local-executor.ts";
 import { LocalRunner } from "../runners/local.ts";
-import { buildVariant, discardBuild, measureVariant } from "../runners/pipeline.ts";
-import type { EvalResult, ExecRequest, ExecResult, Executor } from "../runners/types.ts";
 import { cheatVariant, saxpySpec, testProfile } from "./harness-fixtures.ts";
 
 function processesMentioning(marker: string): string[] {
@@ -91,9 +91,10 @@ class RecordingExecutor implements Executor {
     return dir;
   }
 
+  /** The monitor runs the variant (and its sanitized build); the compare program is the reference side. */
   private kind(request: ExecRequest): Kind {
-    if (request.argv[0]!.endsWith("/variant_bin")) return "run";
-    return request.cwd.includes("/reference-") ? "reference" : "build";
+    if (request.argv[0]!.endsWith("/monitor")) return "run";
+    return request.argv[0]!.endsWith("/compare_bin") ? "reference" : "build";
   }
 
   async exec(request: ExecRequest): Promise<ExecResult> {
@@ -143,12 +144,14 @@ describe("local runner", () => {
     expect(executor.maxInFlight.run).toBe(1);
     expect(executor.buildsStartedDuringRun).toBe(0);
 
-    // Nothing of the reference is ever in a variant's directory, and every reference stage comes after a run ended.
-    for (const s of executor.staged.filter((s) => s.dir.includes("/variant-"))) expect(s.files.sort()).toEqual(["harness.c", "variant.c"]);
-    const firstReference = executor.order.findIndex((e) => e.startsWith("stage reference-"));
+    // A variant's directory holds its source and generated headers only; the reference lives in a trusted
+    // directory of its own, and the compare program runs only after a variant run ended.
+    for (const s of executor.staged.filter((s) => s.dir.includes("/variant-"))) expect(s.files.sort()).toEqual(["ns_call.h", "ns_plan.h", "variant.c"]);
+    for (const s of executor.staged.filter((s) => s.dir.includes("/trusted-"))) expect(s.files).toContain("reference.c");
+    const firstReference = executor.order.findIndex((e) => e.startsWith("start reference"));
     expect(firstReference).toBeGreaterThan(executor.order.findIndex((e) => e.startsWith("end run")));
-    // Work directories are cleaned up as soon as each variant is done.
-    expect(executor.staged.filter((s) => existsSync(s.dir))).toEqual([]);
+    // Work directories are cleaned up as soon as each variant is done; only nightshift's tools stay for the next.
+    expect(executor.staged.filter((s) => existsSync(s.dir)).map((s) => s.dir.split("/").pop()!.replace(/-[0-9a-f]{12}-\w+$/, ""))).toEqual(["tools"]);
     await runner.close();
   });
 

@@ -1,8 +1,8 @@
-import { describe, expect, it, beforeAll } from "vitest";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { describe, expect, it, beforeAll } from "vitest";
 import { gpuSchema, type GpuInfo } from "../hardware-profiles/schema.ts";
 import { theoreticalOccupancy, toOccupancy, type OccupancyInput, type OccupancyLimit } from "../harness/occupancy.ts";
 
@@ -158,7 +158,7 @@ describe.skipIf(!haveOracle)("theoretical occupancy agrees with cuda_occupancy.h
   beforeAll(() => {
     const dir = mkdtempSync(join(tmpdir(), "ns-occ-"));
     oracle = join(dir, "oracle");
-    execFileSync("g++", ["-O1", "-I/usr/local/cuda/include", join(ROOT, "gpu", "occupancy-oracle.cpp"), "-o", oracle]);
+    execFileSync("g++", ["-O1", "-I/usr/local/cuda/include", join(ROOT, "bench", "gpu", "occupancy-oracle.cpp"), "-o", oracle]);
   });
 
   for (const name of ["h100-sxm", "h200", "a100"]) {

@@ -1,10 +1,10 @@
-import { describe, expect, it, beforeAll } from "vitest";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { describe, expect, it, beforeAll } from "vitest";
 import { compileStatsFromEntry, findEntry, parsePtxas } from "../harness/ptxas.ts";
-import { nvccPath } from "../harness/cuda/build.ts";
+import { haveNvcc, NVCC, warnWithoutNvcc } from "./support/toolchain.ts";
 
 // Verbatim `nvcc 13.0 -gencode sm_80 -gencode sm_90 -maxrregcount=32 -Xptxas -v` output for two kernels and a
 // __noinline__ device function: sm_80 still prints cmem, sm_90 does not, both print cumulative stack size.
@@ -101,9 +101,7 @@ describe("parsing ptxas -v reports", () => {
   });
 });
 
-const NVCC = nvccPath();
-const haveNvcc = NVCC.startsWith("/") ? existsSync(NVCC) : true;
-if (!haveNvcc) console.warn(`ptxas tests against a live compiler skipped: ${NVCC} not found (install the CUDA toolkit or set NIGHTSHIFT_NVCC)`);
+warnWithoutNvcc("ptxas tests against a live compiler");
 
 describe.skipIf(!haveNvcc)("parsing what the installed nvcc prints", () => {
   let log = "";

@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NightshiftError } from "../core/errors.ts";
+import type { EvalResult } from "../harness/types.ts";
 import { makeVariant } from "../harness/variant.ts";
 import { createRunner } from "../runners/factory.ts";
 import { ReplayRunner } from "../runners/replay.ts";
-import type { EvalResult } from "../runners/types.ts";
 import { loadReplayData } from "../spaces/load.ts";
 import type { ReplayData } from "../spaces/types.ts";
 import type { KernelSpec } from "../specs/schema.ts";
@@ -93,19 +93,22 @@ describe("ReplayRunner", () => {
     expect((await thrown(() => runner.run([rewrite]))).code).toBe("USAGE");
   });
 
-  it("advances a simulated clock by the recorded cost of each configuration's first visit only", async () => {
+  it("advances a simulated clock by the recorded build and run of a first visit and the run alone of a revisit", async () => {
     const runner = new ReplayRunner(replayProfile("rtx3090", PNPOLY), { data: pnpolyData });
     const entry = raw.cache["3,256,8,2"]!;
-    const cost = ((entry.compile_time as number) + (entry.verification_time as number) + (entry.benchmark_time as number)) / 1000;
+    const rerun = ((entry.verification_time as number) + (entry.benchmark_time as number)) / 1000;
+    const cost = (entry.compile_time as number) / 1000 + rerun;
     expect(runner.simulatedSeconds).toBe(0);
     await runner.run([v(pnpoly, 3, 256, 8, 2)]);
     expect(runner.simulatedSeconds).toBeCloseTo(cost, 9);
+    // A confirmation re-runs the built kernel: it is charged, without the build.
     await runner.run([v(pnpoly, 3, 256, 8, 2)]);
-    expect(runner.simulatedSeconds).toBeCloseTo(cost, 9);
+    expect(runner.simulatedSeconds).toBeCloseTo(cost + rerun, 9);
+    expect(runner.recordedCostMs([v(pnpoly, 3, 256, 8, 2).params, v(pnpoly, 3, 256, 8, 2).params]) / 1000).toBeCloseTo(cost + rerun, 9);
     expect(runner.evaluations).toBe(1);
     const failed = raw.cache["0,544,20,1"]!;
     await runner.run([v(pnpoly, 0, 544, 20, 1)]);
-    expect(runner.simulatedSeconds).toBeCloseTo(cost + ((failed.compile_time as number) + (failed.verification_time as number) + (failed.benchmark_time as number)) / 1000, 9);
+    expect(runner.simulatedSeconds).toBeCloseTo(cost + rerun + ((failed.compile_time as number) + (failed.verification_time as number) + (failed.benchmark_time as number)) / 1000, 9);
     expect(runner.evaluations).toBe(2);
   });
 

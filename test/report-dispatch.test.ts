@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deviceMacro, writeDispatch, type DispatchInput } from "../results/dispatch.ts";
 import type { AcceptedVariant } from "../results/summary.ts";
 import type { Params } from "../specs/schema.ts";
+import { acceptedVariant } from "./support/accepted-variant.ts";
 
 let dir: string;
 beforeAll(() => {
@@ -13,19 +14,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const verified = (device: string, params: Params, medianMs: number, replayed = false): AcceptedVariant => ({
-  device,
-  variantHash: `${device}-hash`.padEnd(16, "0").slice(0, 16),
-  params,
-  origin: "template",
-  medianMs,
-  ci95Ms: [medianMs * 0.99, medianMs * 1.01],
-  samples: 15,
-  evaluationId: 1,
-  measurements: 1,
-  replayed,
-  acceptedVerdict: "first verified variant",
-});
+const verified = (device: string, params: Params, medianMs: number, replayed = false): AcceptedVariant => acceptedVariant(device, params, medianMs, { replayed });
 
 const input = (best: AcceptedVariant[]): DispatchInput => ({
   specName: "matmul",

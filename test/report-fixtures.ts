@@ -3,10 +3,9 @@
 // accepted, ledger lessons and model calls.
 
 import { join } from "node:path";
-import type { Incumbent } from "../agents/types.ts";
+import type { EvalResult, Roofline, Variant } from "../harness/types.ts";
 import { openStore } from "../results/store.ts";
-import type { Store } from "../results/types.ts";
-import type { EvalResult, Roofline, Variant } from "../runners/types.ts";
+import type { Incumbent, Store } from "../results/types.ts";
 import type { KernelSpec } from "../specs/schema.ts";
 import { compileError, configFor, cpuProfile, infraError, okResult, rejected, variantOf, writeSpecFolder } from "./store-fixtures.ts";
 
@@ -58,7 +57,7 @@ export function buildNight(dir: string): NightFixture {
   add(u4, okResult(u4, "cpu-a", around(1.9), { roofline: ROOFLINE, registers: 12 }));
   add(b64, rejected(b64, "cpu-a"));
   add(u8b32, okResult(u8b32, "cpu-a", around(0.9)));
-  add(u8b32, { ...okResult(u8b32, "cpu-a", around(0.9)), status: "wrong_result", output: "c", size: { N: 1000 }, seed: 3, distribution: "normal", maxAbsError: 1, maxRelError: 1, firstBadIndex: 17, expected: 1, received: 0 } as EvalResult, "confirm");
+  add(u8b32, { ...okResult(u8b32, "cpu-a", around(0.9)), status: "wrong_result", output: "c", size: { N: 1000 }, inputSeed: 3, distribution: "normal", maxAbsError: 1, maxRelError: 1, firstBadIndex: 17, expected: 1, received: 0 } as EvalResult, "confirm");
   add(u4b32, infraError(u4b32, "cpu-a"));
   add(u4b32, okResult(u4b32, "cpu-a", around(2.2)));
   add(u4, okResult(u4, "cpu-a", around(1.85, 25), { roofline: ROOFLINE, registers: 12 }), "confirm");

@@ -5,10 +5,10 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { EvalResult } from "../harness/types.ts";
 import { writeReport, type ReportFiles } from "../results/report.ts";
 import { openStore } from "../results/store.ts";
 import type { Store } from "../results/types.ts";
-import type { EvalResult } from "../runners/types.ts";
 import { around, incumbent } from "./report-fixtures.ts";
 import { configFor, cpuProfile, okResult, variantOf, writeSpecFolder } from "./store-fixtures.ts";
 
@@ -29,7 +29,7 @@ beforeAll(() => {
   store.appendIncumbent(id, incumbent("cpu-a", base, 4.0, [3.97, 4.03]), "first verified variant (the baseline)");
   store.appendEvaluation(id, fast, okResult(fast, "cpu-a", around(1.9)), "explore");
   // The baseline's re-run in a confirmation is wrong (a flaky reference machine, say): its acceptance no longer stands.
-  const wrong = { ...okResult(base, "cpu-a", around(4.0)), status: "wrong_result", output: "c", size: { N: 1000 }, seed: 3, distribution: "normal", maxAbsError: 1, maxRelError: 1, firstBadIndex: 0, expected: 1, received: 0 };
+  const wrong = { ...okResult(base, "cpu-a", around(4.0)), status: "wrong_result", output: "c", size: { N: 1000 }, inputSeed: 3, distribution: "normal", maxAbsError: 1, maxRelError: 1, firstBadIndex: 0, expected: 1, received: 0 };
   store.appendEvaluation(id, base, wrong as EvalResult, "confirm");
   store.setCampaignState(id, "finished", "budget");
   fastHash = fast.hash;
@@ -46,7 +46,7 @@ describe("a device with no standing acceptance", () => {
     const markdown = readFileSync(files.markdownPath, "utf8");
     expect(markdown).toContain("- Best verified variant: none, no variant was accepted by the critic");
     expect(markdown).not.toContain("Speedup over the baseline");
-    expect(markdown).toMatch(new RegExp(`\\| 1 \\| .* \\| 1\\.9 \\| .* \\| template \\| \`${fastHash}\` \\|`));
+    expect(markdown).toMatch(new RegExp(`\\| 1 \\| .* \\| 1\\.9 \\| .* \\| template \\| (tested|sanitized) \\| \`${fastHash}\` \\|`));
     expect(markdown).not.toContain("(best)");
   });
 

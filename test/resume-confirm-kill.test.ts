@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openStore } from "../results/store.ts";
-import { tempDir } from "./support/procs.ts";
+import { tempDir } from "../testbed/procs.ts";
 import { KILL_VARIANTS } from "./support/kill-scenario.ts";
 
 const CHILD = join(import.meta.dirname, "support", "kill-child.ts");

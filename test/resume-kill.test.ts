@@ -4,10 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
-import { EVAL_STATUSES } from "../runners/types.ts";
+import { DEFAULT_TUNING } from "../graphs/run-campaign.ts";
+import { EVAL_STATUSES } from "../harness/types.ts";
 import { openStore } from "../results/store.ts";
 import type { EvaluationRecord } from "../results/types.ts";
-import { DEFAULT_TUNING } from "../graphs/run-campaign.ts";
+import { testSeed } from "./support/seed.ts";
 
 const CLI = join(import.meta.dirname, "..", "bin", "nightshift.js");
 const SPEC = join(import.meta.dirname, "fixtures", "fast-kernel");
@@ -45,6 +46,7 @@ async function waitFor(p: ReturnType<typeof launch>, pattern: RegExp, timeoutMs:
 
 describe("a campaign killed with SIGKILL at random moments", () => {
   it("resumes to exactly the budget, never measures a variant twice, and keeps every record intact", async () => {
+    const { rng, describe: seedText } = testSeed();
     const delays: number[] = [];
     let id: string | null = null;
     let finishedEarly = false;
@@ -57,7 +59,7 @@ describe("a campaign killed with SIGKILL at random moments", () => {
       expect(started, `the process ended before the campaign started:\n${p.stderr().slice(-2000)}`).not.toBeNull();
       id ??= started![1]!;
       // Anywhere from the first node to several rounds in: planning, building, running, committing, confirming.
-      const delay = Math.round(Math.random() * 2500);
+      const delay = Math.round(rng.next() * 2500);
       delays.push(delay);
       await sleep(delay);
       if (p.child.exitCode === null) p.child.kill("SIGKILL");
@@ -67,9 +69,9 @@ describe("a campaign killed with SIGKILL at random moments", () => {
     }
 
     // The test is only meaningful if the campaign really died unfinished, more than once.
-    expect(killedMidway, `kill delays ${delays.join(", ")} ms`).toBeGreaterThanOrEqual(2);
+    expect(killedMidway, `kill delays ${delays.join(", ")} ms, ${seedText()}`).toBeGreaterThanOrEqual(2);
     const final = spawnSync(process.execPath, [CLI, "resume", id!, "--db", db, "--json"], { env, encoding: "utf8", timeout: 150_000 });
-    const context = `kill delays ${delays.join(", ")} ms; stderr:\n${final.stderr.slice(-1500)}`;
+    const context = `kill delays ${delays.join(", ")} ms, ${seedText()}; stderr:\n${final.stderr.slice(-1500)}`;
     if (!finishedEarly) {
       expect(final.status, context).toBe(0);
       const outcome = JSON.parse(final.stdout.trim().split("\n").at(-1)!);

@@ -1,8 +1,8 @@
-import { describe, expect, it } from "vitest";
 import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { makeRng } from "../core/rng.ts";
 import { loadReplayData } from "../spaces/load.ts";
 import { autoBudget, expectedBestOfRandom, n95, scoreBaseline, scoreRun } from "../strategies/score.ts";
-import { makeRng } from "../strategies/rng.ts";
 
 const DATA = join(import.meta.dirname, "..", "data", "spaces");
 

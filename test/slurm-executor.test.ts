@@ -1,9 +1,9 @@
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SlurmExecutor, parseJobInfo, slurmMinutes } from "../runners/slurm-executor.ts";
-import { haveSlurm, slurmSkipReason, startSlurm, type SlurmFixture } from "./support/slurm.ts";
-import { processesMatching, waitFor } from "./support/procs.ts";
-import { haveSshd, startSshd } from "./support/sshd.ts";
+import { processesMatching, waitFor } from "../testbed/procs.ts";
+import { haveSlurm, slurmSkipReason, startSlurm, type SlurmFixture } from "../testbed/slurm.ts";
+import { haveSshd, startSshd } from "../testbed/sshd.ts";
 
 describe("Slurm job bookkeeping", () => {
   it("reads state, exit code and reason from scontrol's one-line job record", () => {

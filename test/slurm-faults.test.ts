@@ -3,13 +3,13 @@
 
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SlurmRunner } from "../runners/slurm.ts";
-import { isKernelFault } from "../runners/types.ts";
+import { isKernelFault } from "../harness/types.ts";
 import { makeVariant } from "../harness/variant.ts";
-import { haveSlurm, slurmSkipReason, startSlurm, type SlurmFixture } from "./support/slurm.ts";
-import { slurmProfile, tinySpec } from "./support/remote-device.ts";
+import { SlurmRunner } from "../runners/slurm.ts";
+import { processesMatching, timedRunsUnder, waitFor } from "../testbed/procs.ts";
+import { slurmProfile, tinySpec } from "../testbed/remote-device.ts";
+import { haveSlurm, slurmSkipReason, startSlurm, type SlurmFixture } from "../testbed/slurm.ts";
 import { runCampaign } from "./support/campaign.ts";
-import { processesMatching, waitFor } from "./support/procs.ts";
 
 describe.skipIf(!haveSlurm)(`campaigns on a real single-node Slurm${slurmSkipReason ? ` (skipped: ${slurmSkipReason})` : ""}`, () => {
   let slurm: SlurmFixture;
@@ -67,8 +67,8 @@ describe.skipIf(!haveSlurm)(`campaigns on a real single-node Slurm${slurmSkipRea
     const runner = new SlurmRunner(slurmProfile(slurm.workDir, slurm.partition, "slurm-stop"), { clientEnv: slurm.env });
     const controller = new AbortController();
     const running = runner.run([makeVariant(spec, { UNROLL: 8 })], { signal: controller.signal });
-    // The build jobs come first; the variant's own job is the one whose command runs variant_bin.
-    await waitFor(() => processesMatching(slurm.workDir).some((p) => /\/variant_bin \d+$/.test(p.cmdline)), 60_000, "the hanging variant's job to run");
+    // The build jobs come first; the variant's own job is the one whose command runs the monitor.
+    await waitFor(() => timedRunsUnder(slurm.workDir).length > 0, 60_000, "the hanging variant's job to run");
     controller.abort();
     const [result] = await running;
     await runner.close();

@@ -3,13 +3,13 @@
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { timingStats } from "../core/stats.ts";
+import type { HardwareProfile } from "../hardware-profiles/schema.ts";
+import type { EvalResult, Roofline, Variant } from "../harness/types.ts";
 import { makeVariant } from "../harness/variant.ts";
+import type { CampaignConfig } from "../results/types.ts";
 import { loadSpec } from "../specs/load.ts";
 import type { KernelSpec, Params } from "../specs/schema.ts";
-import { timingStats } from "../harness/stats.ts";
-import type { EvalResult, Roofline, Variant } from "../runners/types.ts";
-import type { HardwareProfile } from "../hardware-profiles/schema.ts";
-import type { CampaignConfig } from "../results/types.ts";
 
 export const SPEC_JSON = {
   name: "vadd",
@@ -95,7 +95,7 @@ export function cpuProfile(name: string): HardwareProfile {
     name,
     description: "test CPU",
     kind: "cpu",
-    reach: { via: "local", builds: 2 },
+    reach: { via: "local", builds: 2, timing: "exclusive" },
     cpu: {
       model: "Test CPU",
       cores: 2,

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { NightshiftError } from "../core/errors.ts";
+import { MIGRATIONS } from "../results/schema.ts";
 import { defaultDbPath, openStore } from "../results/store.ts";
 import type { KernelSpec } from "../specs/schema.ts";
 import { SPEC_JSON, compileError, configFor, cpuProfile, okResult, rejected, variantOf, writeSpecFolder } from "./store-fixtures.ts";
@@ -16,6 +17,14 @@ beforeEach(() => {
   spec = writeSpecFolder(join(dir, "vadd"));
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Makes a database as an older nightshift left it: the tables later migrations created are dropped. */
+function rollBackTo(raw: Database.Database, version: number): void {
+  for (const m of MIGRATIONS.filter((m) => m.version > version)) {
+    for (const [, table] of m.sql.matchAll(/CREATE TABLE (\w+) \(/g)) if (!table!.startsWith("campaigns")) raw.exec(`DROP TABLE ${table}`);
+  }
+  raw.exec(`DELETE FROM schema_version WHERE version > ${version}`);
+}
 
 function storeError(action: () => unknown): NightshiftError {
   try {
@@ -102,9 +111,9 @@ describe("openStore", () => {
     const store = openStore(path);
     const campaign = store.createCampaign(configFor(spec, ["cpu-a"]), []);
     store.close();
-    // Turn it back into a version-1 database: the incumbents and variant_ideas tables did not exist then.
+    // Turn it back into a version-1 database: the tables later migrations created did not exist then.
     const raw = new Database(path);
-    raw.exec("DROP TABLE incumbents; DROP TABLE variant_ideas; DELETE FROM schema_version WHERE version > 1");
+    rollBackTo(raw, 1);
     raw.close();
     const upgraded = openStore(path);
     expect(upgraded.getCampaign(campaign.id)).not.toBeNull();
@@ -112,8 +121,31 @@ describe("openStore", () => {
     expect(upgraded.variantIdea("0123456789abcdef")).toBeNull();
     upgraded.close();
     const check = new Database(path, { readonly: true });
-    expect(check.prepare("SELECT version FROM schema_version ORDER BY version").all()).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+    expect(check.prepare("SELECT version FROM schema_version ORDER BY version").all()).toEqual(MIGRATIONS.map((m) => ({ version: m.version })));
     check.close();
+  });
+
+  it("lets a campaign written by a version-3 store say device_down once migrated, keeping its evaluations", () => {
+    const path = join(dir, "v3.db");
+    const store = openStore(path);
+    const campaign = store.createCampaign(configFor(spec, ["cpu-a"]), []);
+    const variant = variantOf(spec, { UNROLL: 2 });
+    store.appendEvaluation(campaign.id, variant, okResult(variant, "cpu-a", [1, 1.1, 1.2]), "explore");
+    store.close();
+    // Back to the version-3 table, whose CHECK did not allow device_down.
+    const raw = new Database(path);
+    const oldSql = (raw.prepare("SELECT sql FROM sqlite_master WHERE name = 'campaigns'").get() as { sql: string }).sql.replace(", 'device_down'", "");
+    raw.pragma("foreign_keys = OFF");
+    raw.exec(`${oldSql.replace(/^CREATE TABLE "?campaigns"?/, "CREATE TABLE campaigns_v3")}; INSERT INTO campaigns_v3 SELECT * FROM campaigns; DROP TABLE campaigns; ALTER TABLE campaigns_v3 RENAME TO campaigns`);
+    rollBackTo(raw, 3);
+    expect(() => raw.prepare("UPDATE campaigns SET stop_reason = 'device_down'").run()).toThrow(/CHECK constraint/);
+    raw.close();
+
+    const upgraded = openStore(path);
+    upgraded.setCampaignState(campaign.id, "running", "device_down");
+    expect(upgraded.getCampaign(campaign.id)).toMatchObject({ state: "running", stopReason: "device_down" });
+    expect(upgraded.evaluations(campaign.id).map((e) => e.variantHash)).toEqual([variant.hash]);
+    upgraded.close();
   });
 
   it("gives campaigns short unique ids", () => {

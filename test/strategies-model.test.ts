@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { makeRng } from "../core/rng.ts";
 import { expectedImprovement } from "../strategies/model.ts";
-import { makeRng } from "../strategies/rng.ts";
 import { fitForest } from "../strategies/trees.ts";
 
 describe("tree ensemble surrogate", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { KernelSpec } from "../specs/schema.ts";
-import { spaceFromParameters, spaceFromSpec } from "../strategies/space.ts";
 import { isNightshiftError } from "../core/errors.ts";
+import { spaceFromParameters, spaceFromSpec } from "../spaces/search-space.ts";
+import type { KernelSpec } from "../specs/schema.ts";
 
 describe("search spaces", () => {
   it("enumerates exactly the cross product filtered by the restrictions, in parameter order", () => {
@@ -31,6 +31,7 @@ describe("search spaces", () => {
     const spec = {
       parameters: { BLOCK: [32, 64, 128, 256], UNROLL: [1, 2, 4] },
       restrictions: ["BLOCK * UNROLL <= N"],
+      tuneRestrictions: [],
       problem: { tune: { N: 256 }, verify: [] },
     } as unknown as KernelSpec;
     const space = spaceFromSpec(spec);

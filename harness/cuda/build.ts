@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { fail } from "../../core/errors.ts";
 import type { GpuInfo } from "../../hardware-profiles/schema.ts";
 import type { KernelSpec, Params } from "../../specs/schema.ts";
+import { HARNESS_CFLAGS, TOOLS_DIR, type BuildCommands } from "../plan.ts";
 import { compilerFlags, defineFlags } from "../variant.ts";
 
 export const CUDA_FILES = {
@@ -15,8 +16,9 @@ export const CUDA_FILES = {
   /** The host half of the harness (inputs, dumps, checks): plain C built by gcc exactly like the compare program. */
   harnessSource: "harness.c",
   harnessObject: "harness.o",
-  /** The device half: allocation, launches, events, L2 flush. */
+  /** The device half: allocation, launches, events, L2 flush; its generated part is the launch header. */
   layerSource: "cuda_layer.cu",
+  launchHeader: "ns_launch.h",
   layerObject: "cuda_layer.o",
   variantBinary: "variant_bin",
 } as const;
@@ -34,24 +36,24 @@ export function requireGpu(gpu: GpuInfo | undefined, device: string): GpuInfo {
   return gpu;
 }
 
-export interface CudaBuildCommands {
-  compileVariant: string[];
-  listSymbols: string[];
-  compileLayer: string[];
-  link: string[];
-}
 
 /** Fixed flags for the device layer, so no variant parameter changes how it measures. */
 const LAYER_FLAGS = ["-O2", "-std=c++17"];
 
-export function cudaBuildCommands(spec: KernelSpec, params: Params, gpu: GpuInfo, nvcc = nvccPath()): CudaBuildCommands {
+/** The CUDA build: nvcc for the variant and the device layer, gcc (the compare program's flags) for the host half. */
+export function cudaBuildCommands(spec: KernelSpec, params: Params, gpu: GpuInfo, base: BuildCommands, nvcc = nvccPath()): BuildCommands {
   const arch = `-arch=${gpu.arch}`;
   const libraries = spec.build.libraries.map((l) => `-l${l}`);
   return {
     compileVariant: [nvcc, arch, "-Xptxas", "-v", ...defineFlags(params), ...compilerFlags(spec, params), "-c", CUDA_FILES.variantSource, "-o", CUDA_FILES.variantObject],
-    listSymbols: ["nm", "-P", CUDA_FILES.variantObject],
-    compileLayer: [nvcc, arch, ...LAYER_FLAGS, "-c", CUDA_FILES.layerSource, "-o", CUDA_FILES.layerObject],
+    listSymbols: base.listSymbols,
+    listSections: base.listSections,
+    harness: [
+      { argv: ["gcc", ...HARNESS_CFLAGS, "-c", CUDA_FILES.harnessSource, "-o", CUDA_FILES.harnessObject], what: "the generated host harness" },
+      { argv: [nvcc, arch, ...LAYER_FLAGS, "-c", CUDA_FILES.layerSource, "-o", CUDA_FILES.layerObject], what: "the generated CUDA layer" },
+    ],
     // nvcc links the static CUDA runtime by default: the binary needs only the driver on the device machine.
     link: [nvcc, arch, CUDA_FILES.harnessObject, CUDA_FILES.layerObject, CUDA_FILES.variantObject, "-o", CUDA_FILES.variantBinary, ...libraries, "-lm"],
+    trusted: base.trusted.filter((t) => t.argv.includes(`${TOOLS_DIR}/compare_main.c`)),
   };
 }

@@ -1,16 +1,16 @@
 // What a CUDA variant run adds to the C harness's interpretation (harness/interpret.ts): a missing device or
 // driver is the machine's fault (infra_error), a CUDA failure of the harness's own calls is too, the kernel
-// failing to launch or run is the kernel's (runtime_error), and two more stop reasons the CUDA harness can
-// report (launch_missing, timing_inconsistent). Everything else is the shared interpretation, unchanged.
+// failing to launch or run is the kernel's (runtime_error), and three more stop reasons the CUDA harness can
+// report (launch_missing, timing_inconsistent, inputs_modified during timing). Everything else is the shared interpretation, unchanged.
 
-import type { EvalResult, ExecResult } from "../../runners/types.ts";
 import { interpretVariantRun, tail, type HarnessReport, type MeasureContext } from "../interpret.ts";
-import { CUDA_EXIT } from "./harness.ts";
+import type { EvalResult, ExecResult } from "../types.ts";
+import { CUDA_EXIT } from "./generate.ts";
 
 type Exited = Extract<ExecResult, { kind: "exited" }>;
 
 export interface CudaHarnessReport extends Omit<HarnessReport, "stop"> {
-  stop?: { reason: "threads_leaked" | "memory_error" | "launch_missing" | "timing_inconsistent"; where: string; case: number; call: number; threadsBefore: number; threadsAfter: number };
+  stop?: { reason: "threads_leaked" | "memory_error" | "launch_missing" | "timing_inconsistent" | "inputs_modified"; where: string; case: number; call: number; threadsBefore: number; threadsAfter: number };
   infra?: { cause: string; detail: string };
   /** cudaGetDeviceProperties of the device that ran it. */
   device?: Record<string, unknown> | null;
@@ -51,6 +51,9 @@ export function interpretCudaVariantRun(ctx: MeasureContext, run: Exited, report
           ? `${ctx.spec.kernel} is not a registered CUDA kernel (cudaFuncGetAttributes failed): nothing the harness launches would run on the device`
           : `no kernel ran during ${at}: the CUDA events measured no time`,
       };
+    }
+    if (stop.reason === "inputs_modified") {
+      return { ...common, status: "rejected", reason: "inputs_modified", detail: `an input buffer read back after ${at} differs from what was uploaded` };
     }
     if (stop.reason === "timing_inconsistent") {
       return { ...common, status: "rejected", reason: "timing_inconsistent", detail: `the CUDA event interval exceeded the host clock around it during ${at}` };

@@ -5,15 +5,14 @@
 import { fail } from "../../core/errors.ts";
 import type { GpuInfo, HardwareProfile } from "../../hardware-profiles/schema.ts";
 import type { KernelSpec, Params } from "../../specs/schema.ts";
-import { makeHarnessPlan, type HarnessPlan } from "../plan.ts";
-import { cudaBuildCommands, requireGpu, type CudaBuildCommands } from "./build.ts";
-import { evaluateLaunch, launchProblem, type LaunchGeometry } from "./launch.ts";
+import { makeHarnessPlan, type HarnessPlan, type PlanOptions } from "../plan.ts";
+import { cudaBuildCommands, requireGpu } from "./build.ts";
+import { evaluateLaunch, type LaunchGeometry } from "./launch.ts";
 
 export interface CudaHarnessPlan extends HarnessPlan {
   gpu: GpuInfo;
   /** Launch geometry per case, in `cases` order. */
   launches: LaunchGeometry[];
-  cuda: CudaBuildCommands;
 }
 
 /**
@@ -29,27 +28,17 @@ export function l2FlushBytes(gpu: GpuInfo): number {
   return 2 * gpu.l2CacheBytes;
 }
 
-export function makeCudaPlan(spec: KernelSpec, params: Params, device: HardwareProfile): CudaHarnessPlan {
+export function makeCudaPlan(spec: KernelSpec, params: Params, device: HardwareProfile, options: PlanOptions = {}): CudaHarnessPlan {
   if (spec.language !== "cuda") fail("INTERNAL", `the CUDA harness plans CUDA kernels only, received a ${spec.language} spec`);
   const gpu = requireGpu(device.gpu, device.name);
-  // The case table, buffer layout, tolerances and limits are language-neutral; the C planner builds them.
-  const base = makeHarnessPlan({ ...spec, language: "c" }, params, device);
+  const base = makeHarnessPlan(spec, params, device, options);
   const launches = base.cases.map((c) => evaluateLaunch(spec, params, c.size));
   return {
     ...base,
     flushBytes: l2FlushBytes(gpu),
     limits: { ...base.limits, memoryMb: CUDA_ADDRESS_SPACE_MB },
+    commands: cudaBuildCommands(spec, params, gpu, base.commands),
     gpu,
     launches,
-    cuda: cudaBuildCommands(spec, params, gpu),
   };
-}
-
-/** The first case whose geometry the device cannot launch at all, with the reason; undefined when all can. */
-export function unlaunchableCase(plan: CudaHarnessPlan): { case: number; reason: string } | undefined {
-  for (let k = 0; k < plan.launches.length; k++) {
-    const reason = launchProblem(plan.launches[k]!, plan.gpu);
-    if (reason) return { case: k, reason };
-  }
-  return undefined;
 }

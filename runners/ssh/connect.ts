@@ -1,11 +1,11 @@
 // Opens one authenticated, host-verified SSH connection. Every failure becomes an InfraFault that says
 // what was expected and what happened; the key and its passphrase stay in this closure, never in a log.
 
-import { readFileSync } from "node:fs";
 import ssh2, { type Client, type ConnectConfig } from "ssh2";
 import { fail } from "../../core/errors.ts";
+import { InfraFault } from "../../core/infra-fault.ts";
+import { FILE_KINDS, readFileOrFail } from "../../core/read-file.ts";
 import type { SshReach } from "../../hardware-profiles/schema.ts";
-import { InfraFault } from "./fault.ts";
 import { hostKeyPolicy, type HostKeyPolicy } from "./host-key.ts";
 
 export type SshTarget = Pick<
@@ -21,12 +21,7 @@ export interface Credentials {
 
 /** Reads and checks the key once, when the device is configured: a bad key is a configuration error. */
 export function loadCredentials(target: SshTarget): Credentials {
-  let privateKey: Buffer;
-  try {
-    privateKey = readFileSync(target.identityFile);
-  } catch (error) {
-    return fail("PROFILE_INVALID", `reach.identityFile: expected a readable private key, received ${JSON.stringify(target.identityFile)} (${(error as NodeJS.ErrnoException).code ?? "unreadable"})`);
-  }
+  const privateKey = readFileOrFail(target.identityFile, FILE_KINDS.sshIdentity, "PROFILE_INVALID", "reach.identityFile");
   let passphrase: string | undefined;
   if (target.passphraseEnv) {
     passphrase = process.env[target.passphraseEnv];

@@ -6,9 +6,10 @@
 
 import { randomBytes } from "node:crypto";
 import type { Client, ClientChannel } from "ssh2";
-import type { ExecRequest, ExecResult } from "../types.ts";
+import { InfraFault } from "../../core/infra-fault.ts";
+import { timerDelayMs } from "../../core/timer-delay.ts";
+import type { ExecRequest, ExecResult } from "../../harness/types.ts";
 import { envAssignments, quote, quoteArgv } from "../shell-quote.ts";
-import { InfraFault } from "./fault.ts";
 import type { SshConnectionPool } from "./pool.ts";
 
 /** How much longer the remote safety net waits than the local timer, so the local timer decides. */
@@ -151,7 +152,7 @@ export class RemoteExec {
     const timer = setTimeout(() => {
       timedOut = true;
       void killGroup();
-    }, request.timeoutMs);
+    }, timerDelayMs(request.timeoutMs));
     this.running.set(pgidFile, { kill: killGroup });
     try {
       const out = await this.pool.shells.run(script);

@@ -6,9 +6,9 @@ import { createHash, randomBytes } from "node:crypto";
 import { posix } from "node:path";
 import type { SFTPWrapper } from "ssh2";
 import { fail } from "../../core/errors.ts";
+import { InfraFault } from "../../core/infra-fault.ts";
 import { quote } from "../shell-quote.ts";
 import { runScript } from "./exec.ts";
-import { InfraFault } from "./fault.ts";
 import type { Lease, SshConnectionPool } from "./pool.ts";
 
 export interface RemoteLayout {

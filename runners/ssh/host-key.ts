@@ -2,8 +2,8 @@
 // or an entry of its known_hosts file. Unknown and changed keys are both refused.
 
 import { createHash, createHmac } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { fail } from "../../core/errors.ts";
+import { FILE_KINDS, readFileOrFail } from "../../core/read-file.ts";
 import type { SshReach } from "../../hardware-profiles/schema.ts";
 
 /** "SHA256:" + unpadded base64 of the key blob, exactly as `ssh-keygen -lf` prints it. */
@@ -67,12 +67,7 @@ export function hostKeyPolicy(reach: Pick<SshReach, "host" | "port" | "hostKeySh
     };
   }
   if (reach.knownHostsFile) {
-    let text: string;
-    try {
-      text = readFileSync(reach.knownHostsFile, "utf8");
-    } catch (error) {
-      return fail("PROFILE_INVALID", `reach.knownHostsFile: expected a readable known_hosts file, received ${JSON.stringify(reach.knownHostsFile)} (${(error as Error).message})`);
-    }
+    const text = readFileOrFail(reach.knownHostsFile, FILE_KINDS.knownHosts, "PROFILE_INVALID", "reach.knownHostsFile").toString("utf8");
     const name = knownHostsName(reach.host, reach.port);
     const entries = parseKnownHosts(text).filter((e) => matchesHost(e.hostPatterns, name));
     return (key) => {

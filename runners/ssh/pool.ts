@@ -2,8 +2,8 @@
 // dead connections (keepalive, reset) are dropped, and new ones are opened with exponential backoff.
 
 import type { Client, SFTPWrapper } from "ssh2";
+import { InfraFault, isInfraFault } from "../../core/infra-fault.ts";
 import { log } from "../../core/log.ts";
-import { InfraFault, isInfraFault } from "./fault.ts";
 import { connectOnce, loadCredentials, type Credentials, type SshTarget } from "./connect.ts";
 import { ShellPool } from "./shell.ts";
 

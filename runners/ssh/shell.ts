@@ -6,6 +6,7 @@
 
 import { randomBytes } from "node:crypto";
 import type { ClientChannel } from "ssh2";
+import { TailBuffer } from "../../core/tail-buffer.ts";
 import { quote } from "../shell-quote.ts";
 import type { Lease, SshConnectionPool } from "./pool.ts";
 
@@ -17,24 +18,7 @@ export interface ScriptOutput {
 
 /** Captured output keeps its tail: the end of stderr is where compilers and crashes say what happened. */
 export const OUTPUT_CAP_BYTES = 1 << 20;
-
-class Tail {
-  private chunks: Buffer[] = [];
-  private size = 0;
-  push(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.size += chunk.length;
-    // Keep a little more than the cap so a frame marker split across chunks is never dropped.
-    while (this.size - this.chunks[0]!.length > OUTPUT_CAP_BYTES + 4096) this.size -= this.chunks.shift()!.length;
-  }
-  text(): string {
-    return Buffer.concat(this.chunks).toString("utf8");
-  }
-  clear(): void {
-    this.chunks = [];
-    this.size = 0;
-  }
-}
+// The buffers keep a little more than the cap, so a frame marker split across chunks is never dropped.
 
 const capped = (text: string) => (text.length > OUTPUT_CAP_BYTES ? text.slice(text.length - OUTPUT_CAP_BYTES) : text);
 
@@ -45,8 +29,8 @@ interface Pending {
 }
 
 class RemoteShell {
-  private readonly stdout = new Tail();
-  private readonly stderr = new Tail();
+  private readonly stdout = new TailBuffer(OUTPUT_CAP_BYTES + 4096);
+  private readonly stderr = new TailBuffer(OUTPUT_CAP_BYTES + 4096);
   private pending: Pending | undefined;
   dead = false;
 

@@ -2,9 +2,10 @@
 // failures) the test chooses per variant and visit, so verdicts never depend on the machine's load. The
 // real harness behind the Runner contract is covered by its own tests and by the real-gcc campaigns.
 
-import { timingStats } from "../../harness/stats.ts";
+import { timingStats } from "../../core/stats.ts";
 import type { HardwareProfile } from "../../hardware-profiles/schema.ts";
-import type { EvalResult, Runner, RunOptions, Variant } from "../../runners/types.ts";
+import type { EvalResult, Variant } from "../../harness/types.ts";
+import type { Runner, RunOptions } from "../../runners/types.ts";
 
 /** What one run of a variant yields: its samples in ms, or a failure of the given kind. */
 export type Scripted = number[] | { status: "wrong_result" | "timeout" | "compile_error" } | { status: "infra_error"; retryable?: boolean };
@@ -38,7 +39,7 @@ function resultOf(variant: Variant, device: string, scripted: Scripted): EvalRes
   const common = { variantHash: variant.hash, device, startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(), seed: 1 };
   switch (scripted.status) {
     case "wrong_result":
-      return { ...common, status: "wrong_result", output: "y", size: { N: 1000 }, seed: 1, distribution: "uniform", maxAbsError: 1, maxRelError: 1, firstBadIndex: 3, expected: 1, received: 0 };
+      return { ...common, status: "wrong_result", output: "y", size: { N: 1000 }, inputSeed: 1, distribution: "uniform", maxAbsError: 1, maxRelError: 1, firstBadIndex: 3, expected: 1, received: 0 };
     case "timeout":
       return { ...common, status: "timeout", limitMs: 10_000, phase: "variant" };
     case "compile_error":

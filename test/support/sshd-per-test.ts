@@ -2,7 +2,7 @@
 // overhead benchmark) can start an sshd without importing the test runner.
 
 import { afterEach } from "vitest";
-import { startSshd, type SshdFixture, type SshdOptions } from "./sshd.ts";
+import { startSshd, type SshdFixture, type SshdOptions } from "../../testbed/sshd.ts";
 
 /**
  * An sshd per test: every fixture `sshd()` starts, and everything handed to `stopAfterTest`, is stopped

@@ -1,0 +1,5 @@
+import { timerDelayMs } from "./timer-delay.ts";
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, timerDelayMs(ms)));
+}
