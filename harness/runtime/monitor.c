@@ -27,6 +27,7 @@
 #include "ns_common.h"
 #include "ns_layout.h"
 #include "ns_progress.h"
+#include "ns_samples.h"
 #include "sandbox.h"
 
 #include <errno.h>
@@ -441,12 +442,10 @@ static void timing(void) {
   for (int k = 0; k < NS_NCASES; k++) if (ns_case_role[k] != NS_VERIFY && n < 2) cases[n++] = k;
   ns_flush_buf = malloc(NS_FLUSH_BYTES);
   if (!ns_flush_buf) ns_die("out of memory", "cache flush buffer");
-  /* The protocol's own cost (resume, answer, stop) measured on calls that do nothing, subtracted below. The
-     first probes run before any kernel code has, on a cold worker; as many again run after the timed phase,
-     because cold or loaded first probes alone can set an overhead larger than most timed calls cost and clip
-     an honest fast kernel's samples to zero. None runs between timed calls, where it would change how the
-     scheduler treats them. Only the minimum is used, so a kernel that slowed the later probes cannot make its
-     own samples smaller than the first probes allow. */
+  /* The protocol's own cost, measured on calls that do nothing (ns_samples.h says how it is used): before any
+     kernel code has run, and as many again after the timed phase, since cold or loaded first probes alone can
+     cost more than a fast kernel's timed calls. None runs between timed calls, where it would change how the
+     scheduler treats them. */
   double overhead = 1e300;
   for (int i = 0; i < NS_OVERHEAD_PROBES; i++) {
     double t = call_worker(NS_CMD_NOOP, i, "calibration");
@@ -483,15 +482,7 @@ static void timing(void) {
     double t = call_worker(NS_CMD_NOOP, NS_OVERHEAD_PROBES + i, "calibration");
     if (t < overhead) overhead = t;
   }
-  /* A timed call faster than the probes' minimum shows that something the call did not meet (load at that
-     moment) slowed every probe: a tenth of the call's own time stays, so a fast honest kernel never
-     measures zero, which the physics floor would call impossible. Only a problem whose floor is below the
-     protocol's own cost (microseconds) loses the floor's protection that way; its outputs are still checked
-     on every repetition. */
-  for (int r = 0; r < NS_REPETITIONS; r++) {
-    double kept = samples[r] - overhead, least = samples[r] * 0.1;
-    samples[r] = kept > least ? kept : least;
-  }
+  for (int r = 0; r < NS_REPETITIONS; r++) samples[r] = ns_kernel_sample(samples[r], overhead);
   ns_write_file("timed_seeds.bin", seeds, sizeof seeds);
   ns_write_file(NS_SAMPLES_FILE, samples, sizeof samples);
   FILE* f = fopen("timing.json", "w");
