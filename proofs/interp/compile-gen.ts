@@ -4,10 +4,10 @@
 
 import type { Expr, Stmt } from "../c/ast.ts";
 import type { Ctx, Ev, GenExec, ProgramInfo } from "./context.ts";
-import { BREAK, NORMAL, RETURN, Scope } from "./context.ts";
+import { BREAK, NORMAL, RETURN } from "./context.ts";
 import { converter, truth } from "./convert.ts";
 import { unqualified } from "../c/types.ts";
-import { compileStmt, at } from "./compile-stmt.ts";
+import { compileStmt, at, withScope } from "./compile-stmt.ts";
 import { fullExpression } from "./compile-decl.ts";
 import { compileExpr } from "./compile-expr.ts";
 import { unproven } from "./findings.ts";
@@ -73,16 +73,6 @@ export function hasBarrier(prog: ProgramInfo, s: Stmt): boolean {
   }
 }
 
-function scoped<X>(ctx: Ctx, body: () => X): X {
-  const saved = ctx.scope;
-  ctx.scope = new Scope(saved);
-  try {
-    return body();
-  } finally {
-    ctx.scope = saved;
-  }
-}
-
 function failing(s: Stmt, reason: string): GenExec {
   const where = at(s);
   // eslint-disable-next-line require-yield
@@ -133,7 +123,7 @@ export function compileGen(ctx: Ctx, s: Stmt): GenExec {
   const where = at(s);
   switch (s.t) {
     case "block":
-      return scoped(ctx, () => {
+      return withScope(ctx, () => {
         const items = s.items.map((x) => compileGen(ctx, x));
         return function* (f) {
           const locals = f.locals.length;
@@ -154,22 +144,22 @@ export function compileGen(ctx: Ctx, s: Stmt): GenExec {
       const ce = fullExpression(ctx, s.test);
       const tr = truth(ce.type, where);
       const test = ce.ev;
-      const then = scoped(ctx, () => compileGen(ctx, s.then));
-      const otherwise = s.else ? scoped(ctx, () => compileGen(ctx, s.else!)) : null;
+      const then = withScope(ctx, () => compileGen(ctx, s.then));
+      const otherwise = s.else ? withScope(ctx, () => compileGen(ctx, s.else!)) : null;
       return function* (f) {
         if (tr(test(f))) return yield* then(f);
         return otherwise !== null ? yield* otherwise(f) : NORMAL;
       };
     }
     case "for":
-      return scoped(ctx, () => {
+      return withScope(ctx, () => {
         if ((s.test && callsBarrier(ctx.prog, s.test)) || (s.step && callsBarrier(ctx.prog, s.step)) || (s.init && hasBarrier(ctx.prog, s.init))) return failing(s, "a barrier inside a loop header");
         const init = s.init ? compileStmt(ctx, s.init) : null;
         const testCe = s.test ? fullExpression(ctx, s.test) : null;
         const tr = testCe ? truth(testCe.type, where) : null;
         const test = testCe?.ev ?? null;
         const stepEv = s.step ? fullExpression(ctx, s.step).ev : null;
-        const body = scoped(ctx, () => compileGen(ctx, s.body));
+        const body = withScope(ctx, () => compileGen(ctx, s.body));
         return function* (f) {
           if (init !== null) init(f);
           for (;;) {
@@ -189,7 +179,7 @@ export function compileGen(ctx: Ctx, s: Stmt): GenExec {
       const ce = fullExpression(ctx, s.test);
       const tr = truth(ce.type, where);
       const test = ce.ev;
-      const body = scoped(ctx, () => compileGen(ctx, s.body));
+      const body = withScope(ctx, () => compileGen(ctx, s.body));
       const isDo = s.t === "do";
       return function* (f) {
         for (;;) {

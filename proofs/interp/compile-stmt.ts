@@ -26,7 +26,8 @@ function failing(where: At, reason: string): Exec {
   return () => unproven(reason, where);
 }
 
-function withScope<X>(ctx: Ctx, body: () => X): X {
+/** Runs `body` in a fresh block scope nested in the current one. */
+export function withScope<X>(ctx: Ctx, body: () => X): X {
   const saved = ctx.scope;
   ctx.scope = new Scope(saved);
   try {
