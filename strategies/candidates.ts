@@ -24,17 +24,10 @@ const CANDIDATE_OPTIONS: Record<string, Partial<ModelOptions>> = {
   "hybrid-ei": { childCandidates: 300, acquisition: "ei" },
   "hybrid-local20": { childCandidates: 300, neighbourhoodOf: 20 },
   "hybrid-local10c600": { childCandidates: 600, neighbourhoodOf: 10 },
+  // Where a failure sits in the model (docs/strategies.md, "Failures in the model").
   "hybrid-failworst": { childCandidates: 300, failureAt: 0 },
   "hybrid-failmedian": { childCandidates: 300, failureAt: "median", withPriors: { kappa: 1, neighbourhoodOf: 10 } },
-  "hybrid-failclass": { childCandidates: 300, failureModel: "classifier" },
-  "hybrid-failclassmed": { childCandidates: 300, failureModel: "classifier", failureAt: "median" },
   "hybrid-failures-med": { childCandidates: 300, learnsFailures: true, failureAt: "median" },
-  "hybrid-failures-class": { childCandidates: 300, learnsFailures: true, failureModel: "classifier" },
-  "hybrid-rank": { childCandidates: 300, target: "rank" },
-  "hybrid-ties": { childCandidates: 300, tieBreak: "random" },
-  "hybrid-distinct": { childCandidates: 300, distinct: true },
-  "hybrid-stuck25pct": { childCandidates: 300, stagnationFraction: 0.25 },
-  "hybrid-trees48": { childCandidates: 300, trees: 48 },
   "hybrid-split2": { childCandidates: 300, minSplit: 2 },
 };
 

@@ -56,30 +56,17 @@ export interface ModelOptions {
   distantFraction: number;
   /** Search the whole space, failures included in the model, rather than the space the campaign's ledger leaves. */
   learnsFailures: boolean;
-  /** Where a failure sits for the model: this fraction of the measured log range above the worst time, or at the median log time. */
-  failureAt: number | "median";
   /**
-   * "penalty": failures join the time model at failureAt. "classifier": the time model sees only valid
-   * measurements and a second forest predicts the chance of failure; a candidate's score is the mix of its
-   * predicted time and the failure penalty by that chance.
+   * The log time a failure is given in the model: this fraction of the measured log range above the worst
+   * time, or "median", the median measured log time (a failure says nothing about how fast its neighbours are).
    */
-  failureModel: "penalty" | "classifier";
-  /** What the trees fit: the log of the time, or its rank among the measured times (failures ranked last). */
-  target: "log" | "rank";
-  /** How equal acquisition scores are ordered: by row (the space's enumeration order) or at random. */
-  tieBreak: "row" | "random";
-  /** Slots after the first skip candidates the model cannot tell from one already in the batch (same prediction by every tree). */
-  distinct: boolean;
-  /** When above 0, the stagnation scale is at most this fraction of the budget (small budgets escape sooner). */
-  stagnationFraction: number;
+  failureAt: number | "median";
   /**
    * What changes when other devices' data is given: cross-validation chooses the settings with and without it
    * separately (docs/strategies.md), since a model that starts from another device's ranking needs less exploring.
    */
   withPriors?: Partial<Omit<ModelOptions, "name" | "transfer" | "learnsFailures" | "withPriors">>;
 }
-
-const PENALTY = 0.25;
 
 export function modelStrategy(o: ModelOptions): Strategy {
   return indexedStrategy(o.name, 0x4d4f444c, (input, { rng, index, rows }) => {
@@ -140,7 +127,7 @@ function chooseByModel(
     lo = 0;
     hi = 1;
   }
-  const penalty = o.failureAt === "median" ? medianLog(input.history) ?? hi : hi + o.failureAt * Math.max(hi - lo, 1e-9);
+  const penalty = failureLogTime(input.history, o.failureAt, lo, hi);
   let train = Array.from({ length: input.history.length }, (_, i) => i).filter((i) => rows[i]! >= 0);
   if (train.length > o.maxTrainingRows) {
     // Keep the best half of the allowance (where precision matters) and a random sample of the rest.
@@ -149,34 +136,24 @@ function chooseByModel(
     const rest = rng.shuffle(sorted.slice(o.maxTrainingRows >> 1)).slice(0, o.maxTrainingRows - keep.length);
     train = keep.concat(rest);
   }
-  const isValid = (h: number): boolean => {
+  const n = train.length;
+  const x = new Float64Array(n * width);
+  const y = new Float64Array(n);
+  train.forEach((h, i) => {
+    const r = rows[h]!;
+    for (let j = 0; j < d; j++) x[i * width + j] = feature(r, j);
+    if (prior) x[i * width + d] = priorBin(prior[r]!);
     const v = input.history[h]!.value;
-    return v !== null && v > 0;
-  };
-  const separate = o.failureModel === "classifier" && train.filter(isValid).length >= 2 && train.some((h) => !isValid(h));
-  const fit = (rowsOfHistory: number[], target: (h: number, i: number) => number) => {
-    const n = rowsOfHistory.length;
-    const x = new Float64Array(n * width);
-    const y = new Float64Array(n);
-    rowsOfHistory.forEach((h, i) => {
-      const r = rows[h]!;
-      for (let j = 0; j < d; j++) x[i * width + j] = feature(r, j);
-      if (prior) x[i * width + d] = priorBin(prior[r]!);
-      y[i] = target(h, i);
-    });
-    return fitForest(x, width, y, rng, {
-      trees: o.trees,
-      featuresPerSplit: Math.max(1, Math.ceil(width / 2)),
-      minSplit: o.minSplit,
-      maxDepth: 30,
-      split: o.split,
-      bootstrap: o.bootstrap,
-    });
-  };
-  const timed = separate ? train.filter(isValid) : train;
-  const rankOf = o.target === "rank" ? ranks(timed.map((h) => input.history[h]!.value)) : null;
-  const forest = fit(timed, (h, i) => (rankOf ? rankOf[i]! : isValid(h) ? Math.log(input.history[h]!.value!) : penalty));
-  const failForest = separate ? fit(train, (h) => (isValid(h) ? 0 : 1)) : null;
+    y[i] = v !== null && v > 0 ? Math.log(v) : penalty;
+  });
+  const forest = fitForest(x, width, y, rng, {
+    trees: o.trees,
+    featuresPerSplit: Math.max(1, Math.ceil(width / 2)),
+    minSplit: o.minSplit,
+    maxDepth: 30,
+    split: o.split,
+    bootstrap: o.bootstrap,
+  });
 
   // Candidate pool.
   const pool = new Set<number>();
@@ -217,19 +194,10 @@ function chooseByModel(
   const sd = new Float64Array(candidates.length);
   const q = new Float64Array(width);
   const one = new Float64Array(nTrees);
-  const failOne = new Float64Array(nTrees);
   candidates.forEach((r, c) => {
     for (let j = 0; j < d; j++) q[j] = feature(r, j);
     if (prior) q[d] = priorBin(prior[r]!);
     forest.predictInto(q, 0, one);
-    let pFail = 0;
-    if (failForest) {
-      failForest.predictInto(q, 0, failOne);
-      for (const p of failOne) pFail += p;
-      pFail /= nTrees;
-      // What the candidate is worth if it may fail: its time where it runs, the penalty where it does not.
-      for (let t = 0; t < nTrees; t++) one[t] = (1 - pFail) * one[t]! + pFail * penalty;
-    }
     preds.set(one, c * nTrees);
     let m = 0;
     for (const p of one) m += p;
@@ -241,34 +209,20 @@ function chooseByModel(
   });
   const taken = new Uint8Array(candidates.length);
   const out: number[] = [];
-  const order2 = o.tieBreak === "random" ? rng.shuffle(candidates.map((_, c) => c)) : null;
-  const tieKey = new Float64Array(candidates.length);
-  candidates.forEach((r, c) => (tieKey[c] = order2 ? 0 : r));
-  if (order2) order2.forEach((c, k) => (tieKey[c] = k));
-  // Candidates the model cannot tell from one already picked: every tree predicts the same for both.
-  const twins = o.distinct ? new Set<string>() : null;
-  const signatures = twins ? candidates.map((_, c) => Array.from(preds.subarray(c * nTrees, (c + 1) * nTrees)).join(",")) : [];
-  const signature = (c: number): string => signatures[c]!;
   const argmin = (score: (c: number) => number): void => {
     let best = -1;
     let bestScore = Infinity;
-    const pass = (skipTwins: boolean): void => {
-      for (let c = 0; c < candidates.length; c++) {
-        if (taken[c]) continue;
-        if (skipTwins && twins!.has(signature(c))) continue;
-        const s = score(c);
-        if (s < bestScore || (s === bestScore && best >= 0 && tieKey[c]! < tieKey[best]!)) {
-          bestScore = s;
-          best = c;
-        }
+    for (let c = 0; c < candidates.length; c++) {
+      if (taken[c]) continue;
+      const s = score(c);
+      if (s < bestScore || (s === bestScore && best >= 0 && candidates[c]! < candidates[best]!)) {
+        bestScore = s;
+        best = c;
       }
-    };
-    pass(twins !== null && twins.size > 0);
-    if (best < 0 && twins) pass(false);
+    }
     if (best >= 0) {
       taken[best] = 1;
       out.push(candidates[best]!);
-      twins?.add(signature(best));
     }
   };
   const threshold = lo - o.xi;
@@ -282,8 +236,7 @@ function chooseByModel(
       lastImprovement = i + 1;
     }
   });
-  const scale = o.stagnationFraction > 0 ? Math.min(o.stagnationScale, o.stagnationFraction * input.budget.total) : o.stagnationScale;
-  const stagnation = (input.history.length - lastImprovement) / Math.max(1, scale);
+  const stagnation = (input.history.length - lastImprovement) / Math.max(1, o.stagnationScale);
   const epsilon = Math.min(o.randomMax, o.randomShare + (o.randomMax - o.randomShare) * stagnation);
   const distantShare = Math.min(o.distantMax, o.distantShare + (o.distantMax - o.distantShare) * stagnation);
   const distant = distantShare > 0 ? distantCandidates(index, candidates, order.slice(0, o.neighbourhoodOf).map((h) => rows[h]!), o.distantFraction) : null;
@@ -376,18 +329,11 @@ function breedChildren(input: ProposeInput, index: SpaceIndex, parents: number[]
   return [...out];
 }
 
-/** The median log time of the valid measurements, if any. */
-function medianLog(history: ProposeInput["history"]): number | undefined {
+/** The log time the model gives a failure (see ModelOptions.failureAt); lo and hi bound the measured log times. */
+export function failureLogTime(history: ProposeInput["history"], at: number | "median", lo: number, hi: number): number {
+  if (at !== "median") return hi + at * Math.max(hi - lo, 1e-9);
   const logs = history.filter((h) => h.value !== null && h.value > 0).map((h) => Math.log(h.value!)).sort((a, b) => a - b);
-  return logs.length > 0 ? logs[logs.length >> 1] : undefined;
-}
-
-/** Each value's rank among the valid values scaled to [0, 1]; a failure (null) ranks above them all. */
-function ranks(values: readonly (number | null)[]): Float64Array {
-  const valid = values.map((v, i) => ({ v, i })).filter((e) => e.v !== null && e.v > 0).sort((a, b) => a.v! - b.v!);
-  const out = new Float64Array(values.length).fill(1 + PENALTY);
-  valid.forEach((e, k) => (out[e.i] = valid.length > 1 ? k / (valid.length - 1) : 0));
-  return out;
+  return logs.length > 0 ? logs[logs.length >> 1]! : hi;
 }
 
 /** The prior rank in [0, 1] as an integer bin, so every model feature is a small integer. */

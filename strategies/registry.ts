@@ -35,11 +35,6 @@ export const MODEL_DEFAULTS: Omit<ModelOptions, "name"> = {
   distantFraction: 1 / 3,
   learnsFailures: false,
   failureAt: 0.25,
-  failureModel: "penalty",
-  target: "log",
-  tieBreak: "row",
-  distinct: false,
-  stagnationFraction: 0,
 };
 
 const STRATEGIES: readonly Strategy[] = [
