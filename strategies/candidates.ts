@@ -24,11 +24,11 @@ const CANDIDATE_OPTIONS: Record<string, Partial<ModelOptions>> = {
   "hybrid-ei": { childCandidates: 300, acquisition: "ei" },
   "hybrid-local20": { childCandidates: 300, neighbourhoodOf: 20 },
   "hybrid-local10c600": { childCandidates: 600, neighbourhoodOf: 10 },
+  "hybrid-split2": { childCandidates: 300, minSplit: 2 },
   // Where a failure sits in the model (docs/strategies.md, "Failures in the model").
   "hybrid-failworst": { childCandidates: 300, failureAt: 0 },
   "hybrid-failmedian": { childCandidates: 300, failureAt: "median", withPriors: { kappa: 1, neighbourhoodOf: 10 } },
   "hybrid-failures-med": { childCandidates: 300, learnsFailures: true, failureAt: "median" },
-  "hybrid-split2": { childCandidates: 300, minSplit: 2 },
 };
 
 const built = new Map<string, Strategy>();
