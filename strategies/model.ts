@@ -113,21 +113,10 @@ function chooseByModel(
   const binScale = index.cardinality.map((c) => (c > MAX_BINS ? MAX_BINS / c : 1));
   const feature = (r: number, j: number): number => Math.floor(index.x[r * d + j]! * binScale[j]!);
   // Training set: log time for valid (times are positive; the log evens out devices and kernels that differ
-  // by orders of magnitude), a penalty above the worst time seen for failed.
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const h of input.history) {
-    if (h.value !== null && h.value > 0) {
-      const l = Math.log(h.value);
-      if (l < lo) lo = l;
-      if (l > hi) hi = l;
-    }
-  }
-  if (!Number.isFinite(lo)) {
-    lo = 0;
-    hi = 1;
-  }
-  const penalty = failureLogTime(input.history, o.failureAt, lo, hi);
+  // by orders of magnitude), and for failed the log time failureAt gives them.
+  const logs = measuredLogTimes(input.history);
+  const [lo, hi] = logs.length > 0 ? [logs[0]!, logs[logs.length - 1]!] : [0, 1];
+  const penalty = failureLogTime(logs, o.failureAt);
   let train = Array.from({ length: input.history.length }, (_, i) => i).filter((i) => rows[i]! >= 0);
   if (train.length > o.maxTrainingRows) {
     // Keep the best half of the allowance (where precision matters) and a random sample of the rest.
@@ -329,11 +318,20 @@ function breedChildren(input: ProposeInput, index: SpaceIndex, parents: number[]
   return [...out];
 }
 
-/** The log time the model gives a failure (see ModelOptions.failureAt); lo and hi bound the measured log times. */
-export function failureLogTime(history: ProposeInput["history"], at: number | "median", lo: number, hi: number): number {
+/** The log times of the successful measurements, ascending. */
+export function measuredLogTimes(history: ProposeInput["history"]): number[] {
+  return history.filter((h) => h.value !== null && h.value > 0).map((h) => Math.log(h.value!)).sort((a, b) => a - b);
+}
+
+/**
+ * The log time the model gives a failure (see ModelOptions.failureAt), from the measured log times in
+ * ascending order; with none measured the range is taken as [0, 1]. The median of an even count is the upper
+ * middle value, a time that was really measured.
+ */
+export function failureLogTime(sortedLogs: readonly number[], at: number | "median"): number {
+  const [lo, hi] = sortedLogs.length > 0 ? [sortedLogs[0]!, sortedLogs[sortedLogs.length - 1]!] : [0, 1];
   if (at !== "median") return hi + at * Math.max(hi - lo, 1e-9);
-  const logs = history.filter((h) => h.value !== null && h.value > 0).map((h) => Math.log(h.value!)).sort((a, b) => a - b);
-  return logs.length > 0 ? logs[logs.length >> 1]! : hi;
+  return sortedLogs.length > 0 ? sortedLogs[sortedLogs.length >> 1]! : hi;
 }
 
 /** The prior rank in [0, 1] as an integer bin, so every model feature is a small integer. */

@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from "vitest";
 import { spaceFromParameters } from "../spaces/search-space.ts";
-import { failureLogTime, modelStrategy } from "../strategies/model.ts";
+import { failureLogTime, measuredLogTimes, modelStrategy } from "../strategies/model.ts";
 import { MODEL_DEFAULTS } from "../strategies/registry.ts";
 import type { Observation } from "../strategies/types.ts";
 
@@ -12,19 +12,19 @@ const at = (values: (number | null)[]): Observation[] => values.map((value, i) =
 
 describe("a failure's place in the model", () => {
   it("lies a fraction of the measured log range above the worst time", () => {
-    const history = at([1, Math.E, Math.E ** 2, null]);
-    expect(failureLogTime(history, 0.25, 0, 2)).toBeCloseTo(2.5, 12);
-    expect(failureLogTime(history, 0, 0, 2)).toBeCloseTo(2, 12);
+    const logs = measuredLogTimes(at([1, Math.E, Math.E ** 2, null]));
+    expect(failureLogTime(logs, 0.25)).toBeCloseTo(2.5, 12);
+    expect(failureLogTime(logs, 0)).toBeCloseTo(2, 12);
   });
 
   it("lies at the median measured log time, whatever the order of the history", () => {
-    expect(failureLogTime(at([Math.E ** 2, null, 1, Math.E]), "median", 0, 2)).toBeCloseTo(1, 12);
+    expect(failureLogTime(measuredLogTimes(at([Math.E ** 2, null, 1, Math.E])), "median")).toBeCloseTo(1, 12);
     // An even count takes the upper of the two middle values.
-    expect(failureLogTime(at([1, Math.E, Math.E ** 2, Math.E ** 3, null]), "median", 0, 3)).toBeCloseTo(2, 12);
+    expect(failureLogTime(measuredLogTimes(at([1, Math.E, Math.E ** 2, Math.E ** 3, null])), "median")).toBeCloseTo(2, 12);
   });
 
   it("falls back to the worst time when nothing has been measured", () => {
-    expect(failureLogTime(at([null, null]), "median", 0, 1)).toBe(1);
+    expect(failureLogTime(measuredLogTimes(at([null, null])), "median")).toBe(1);
   });
 
   const space = spaceFromParameters(
