@@ -126,10 +126,10 @@ function readRuns(file: string): Map<string, BenchRun> {
 }
 
 function crossValidate(summary: BenchSummary, candidates: readonly string[], spaces: readonly string[], transferable: readonly string[]): { scratch: CvResult; transfer?: CvResult } {
-  const score = (suffix: string) => (candidate: string, space: string) => summary.spaces[space]!.strategies[candidate + suffix]!.median;
-  const scratch = leaveOneDeviceOut({ candidates, spaces, score: score(""), deviceOf });
+  const scores = (suffix: string) => (candidate: string, space: string) => summary.spaces[space]!.strategies[candidate + suffix]!.scores;
+  const scratch = leaveOneDeviceOut({ candidates, spaces, scores: scores(""), deviceOf });
   if (transferable.length === 0) return { scratch };
-  return { scratch, transfer: leaveOneDeviceOut({ candidates, spaces: transferable, score: score("+transfer"), deviceOf }) };
+  return { scratch, transfer: leaveOneDeviceOut({ candidates, spaces: transferable, scores: scores("+transfer"), deviceOf }) };
 }
 
 export function formatTable(summary: BenchSummary, wallSeconds: number, repeats: number): string {
@@ -148,8 +148,11 @@ export function formatTable(summary: BenchSummary, wallSeconds: number, repeats:
 function formatCv(cv: { scratch: CvResult; transfer?: CvResult }): string {
   const lines: string[] = [];
   for (const [mode, result] of Object.entries(cv) as Array<[string, CvResult]>) {
-    lines.push(`cross-validated (${mode}): ${signed(result.mean)}; in-sample best ${result.inSample.chosen} ${signed(result.inSample.mean)}`);
-    for (const f of result.folds) lines.push(`  without ${f.device}: ${f.chosen} (${signed(f.trainMean)} on the others, ${signed(f.heldOutMean)} held out)`);
+    lines.push(`cross-validated (${mode}): ${signed(result.mean)}; chosen on all the spaces ${result.inSample.chosen} ${signed(result.inSample.mean)}`);
+    for (const f of result.folds) {
+      const best = f.best === f.chosen ? "" : `; best there ${f.best} ${signed(f.bestMean)}, within one standard error (${f.standardError.toFixed(3)})`;
+      lines.push(`  without ${f.device}: ${f.chosen} (${signed(f.trainMean)} on the others${best}, ${signed(f.heldOutMean)} held out)`);
+    }
   }
   return `${lines.join("\n")}\n`;
 }

@@ -94,16 +94,26 @@ export function benchMarkdown(r: BenchReport): string {
 }
 
 function cvSection(r: BenchReport, spaceName: (file: string) => string): string[] {
-  const out: string[] = ["**Cross-validation, leave one device out.** For each device, the setting with the best mean score on the other devices' spaces is chosen and scored on that device's spaces."];
+  const out: string[] = [
+    "**Cross-validation, leave one device out.** For each device, a setting is chosen on the other devices' spaces and scored on that device's spaces: " +
+      "the earliest setting in the order of `--candidates` whose mean there is within one standard error (seeds bootstrapped) of the best mean there.",
+  ];
   for (const [mode, result] of Object.entries(r.cv!) as Array<[string, CvResult]>) {
     out.push(
       "",
       table(
-        [`held-out device (${mode === "scratch" ? "from scratch" : "with transfer"})`, "spaces", "setting chosen on the others", "its mean there", "its mean held out"],
-        result.folds.map((f) => [f.device, f.heldOut.map(spaceName).join(", "), `\`${f.chosen}\``, signed(f.trainMean), signed(f.heldOutMean)]),
+        [`held-out device (${mode === "scratch" ? "from scratch" : "with transfer"})`, "spaces", "setting chosen on the others", "its mean there", "best there (standard error of its mean)", "its mean held out"],
+        result.folds.map((f) => [
+          f.device,
+          f.heldOut.map(spaceName).join(", "),
+          `\`${f.chosen}\``,
+          signed(f.trainMean),
+          f.best === f.chosen ? "the same" : `\`${f.best}\` ${signed(f.bestMean)} (${f.standardError.toFixed(3)})`,
+          signed(f.heldOutMean),
+        ]),
       ),
       "",
-      `Cross-validated mean ${signed(result.mean)}; in-sample best \`${result.inSample.chosen}\` ${signed(result.inSample.mean)}.`,
+      `Cross-validated mean ${signed(result.mean)}; chosen on all the spaces \`${result.inSample.chosen}\` ${signed(result.inSample.mean)}.`,
     );
   }
   const spaces = Object.keys(r.summary.spaces);

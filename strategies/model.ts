@@ -6,6 +6,7 @@
 
 import { type Rng } from "../core/rng.ts";
 import type { Params } from "../specs/schema.ts";
+import { coveringDesign } from "./covering-design.ts";
 import { sampleUnvisited } from "./random.ts";
 import { indexedStrategy, keyOfIndices, neighbourRows, priorScores, type SpaceIndex } from "./space-index.ts";
 import { fitForest, MAX_BINS } from "./trees.ts";
@@ -15,6 +16,8 @@ export interface ModelOptions {
   name: string;
   /** Random evaluations before the first model (at least; more for large budgets). */
   initialMin: number;
+  /** "random": uniform; "covering": each slot shows as many parameter values not yet measured as it can. */
+  initialDesign: "random" | "covering";
   /** Fraction of the budget spent on the initial random design, capped by initialMax. */
   initialFraction: number;
   initialMax: number;
@@ -46,6 +49,8 @@ export interface ModelOptions {
   randomMax: number;
   /** Evaluations without improvement after which the random share reaches randomMax. */
   stagnationScale: number;
+  /** When above 0, the stagnation scale is at most this fraction of the budget, so a small budget escapes sooner. */
+  stagnationFraction: number;
   /**
    * Probability that a slot takes the lowest confidence bound among candidates far from every one of the best
    * configurations (differing in at least distantFraction of the parameters): the model's best guess outside
@@ -80,7 +85,9 @@ export function modelStrategy(o: ModelOptions): Strategy {
     // has been measured rather than proposed, because a campaign measures its baseline before it asks.
     const design = prior ? o.initialMin : initial;
     if (validCount < Math.max(2, design) && input.history.length < 3 * design) {
-      return prior ? bestByPrior(index, prior, visited, input.count) : sampleUnvisited(input, input.count, rng.int);
+      if (prior) return bestByPrior(index, prior, visited, input.count);
+      if (o.initialDesign === "covering") return coveringDesign(index, rows, visited, rng, input.count).map((r) => index.configs[r]!);
+      return sampleUnvisited(input, input.count, rng.int);
     }
     const chosen = chooseByModel(input, index, rows, visited, prior, rng, prior && o.withPriors ? { ...o, ...o.withPriors } : o);
     if (chosen.length < input.count) {
@@ -225,7 +232,8 @@ function chooseByModel(
       lastImprovement = i + 1;
     }
   });
-  const stagnation = (input.history.length - lastImprovement) / Math.max(1, o.stagnationScale);
+  const scale = o.stagnationFraction > 0 ? Math.min(o.stagnationScale, o.stagnationFraction * input.budget.total) : o.stagnationScale;
+  const stagnation = (input.history.length - lastImprovement) / Math.max(1, scale);
   const epsilon = Math.min(o.randomMax, o.randomShare + (o.randomMax - o.randomShare) * stagnation);
   const distantShare = Math.min(o.distantMax, o.distantShare + (o.distantMax - o.distantShare) * stagnation);
   const distant = distantShare > 0 ? distantCandidates(index, candidates, order.slice(0, o.neighbourhoodOf).map((h) => rows[h]!), o.distantFraction) : null;

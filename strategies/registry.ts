@@ -11,6 +11,7 @@ import type { Strategy } from "./types.ts";
 /** Hyperparameters of the model-based strategies (general choices; see docs/strategies.md). */
 export const MODEL_DEFAULTS: Omit<ModelOptions, "name"> = {
   initialMin: 8,
+  initialDesign: "random",
   initialFraction: 0.05,
   initialMax: 30,
   trees: 24,
@@ -30,6 +31,7 @@ export const MODEL_DEFAULTS: Omit<ModelOptions, "name"> = {
   randomShare: 0.1,
   randomMax: 0.5,
   stagnationScale: 60,
+  stagnationFraction: 0,
   distantShare: 0,
   distantMax: 0,
   distantFraction: 1 / 3,
