@@ -1,15 +1,16 @@
-// Replay devices over the real brute-forced spaces in the shared data folder, and spec folders whose
-// parameters match those spaces' tune_params.
+// Replay devices over the real brute-forced spaces in data/spaces (provenance in its README), and spec folders
+// whose parameters match those spaces' tune_params.
 
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { readFileSync } from "node:fs";
 import { hardwareProfileSchema, type HardwareProfile } from "../hardware-profiles/schema.ts";
 import { loadSpec } from "../specs/load.ts";
 import type { KernelSpec, ParamValue } from "../specs/schema.ts";
 
-export const SPACES = "/work/shared/data/spaces";
+export const SPACES = join(dirname(fileURLToPath(import.meta.url)), "..", "data", "spaces");
 export const PNPOLY = join(SPACES, "pnpoly/RTX_3090.json.gz");
 export const CONVOLUTION = join(SPACES, "convolution/A100.json.gz");
 export const KTT_PNPOLY = join(SPACES, "ktt/KTPnpolyOutput_3090.json.gz");
