@@ -29,7 +29,8 @@ const CANDIDATE_OPTIONS: Record<string, Partial<ModelOptions>> = {
   "hybrid-failworst": { childCandidates: 300, failureAt: 0 },
   "hybrid-failmedian": { childCandidates: 300, failureAt: "median", withPriors: { kappa: 1, neighbourhoodOf: 10 } },
   "hybrid-failures-med": { childCandidates: 300, learnsFailures: true, failureAt: "median" },
-  // Anytime search on small budgets and batch diversity (docs/strategies.md, "Small budgets").
+  // Small budgets, fewer random slots, batch diversity, the initial design: cross-validated with 20 seeds and
+  // not chosen (docs/strategies.md, "Results on the development spaces").
   "hybrid-stuckquarter": { childCandidates: 300, stagnationFraction: 0.25, withPriors: { kappa: 1, neighbourhoodOf: 10 } },
   "hybrid-random5": { childCandidates: 300, randomShare: 0.05, withPriors: { kappa: 1, neighbourhoodOf: 10 } },
   "hybrid-covering": { childCandidates: 300, initialDesign: "covering", withPriors: { kappa: 1, neighbourhoodOf: 10 } },
