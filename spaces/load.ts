@@ -26,6 +26,7 @@ export function loadReplayData(file: string, t1File?: string): ReplayData {
   } else {
     return fail("SPACE_INVALID", expectedReceived(file, "a Kernel Tuner cache, a KTT output or a T4 file", raw));
   }
+  checkTimes(data, file);
   let restrictions: string[] = [];
   const constants: Record<string, number> = {};
   let space: SearchSpace;
@@ -54,4 +55,16 @@ export function loadReplayData(file: string, t1File?: string): ReplayData {
     objective: { name: "time", direction: "min", unit: "ms" },
     space,
   };
+}
+
+/**
+ * Every recorded time, and every sample of one, is a positive number of milliseconds: a zero or negative time
+ * would be the best configuration of the space and the optimum every score is measured against.
+ */
+function checkTimes(data: RawMeasurements, file: string): void {
+  for (const [key, entry] of data.entries) {
+    if (entry.value !== null && !(entry.value > 0)) fail("SPACE_INVALID", expectedReceived(`${file}: the time of configuration ${key}`, "a positive number of milliseconds or a failure", entry.value));
+    const bad = entry.samples?.find((t) => !(Number.isFinite(t) && t > 0));
+    if (bad !== undefined) fail("SPACE_INVALID", expectedReceived(`${file}: the samples of configuration ${key}`, "positive numbers of milliseconds", bad));
+  }
 }

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { loadReplayData } from "../spaces/load.ts";
 import { loadT1, parseValueList } from "../spaces/t1.ts";
 import { isNightshiftError } from "../core/errors.ts";
+import { oneLineError } from "./support/one-line.ts";
 
 const DATA = join(import.meta.dirname, "..", "data", "spaces");
 
@@ -102,5 +103,43 @@ describe("unreadable data", () => {
     const file = join(dir, "x.json");
     writeFileSync(file, JSON.stringify({ hello: 1 }));
     expect(() => loadReplayData(file)).toThrow(/expected a Kernel Tuner cache, a KTT output or a T4 file/);
+  });
+
+  // A zero or negative time would be the optimum every score is measured against.
+  const write = (name: string, doc: unknown): string => {
+    const file = join(mkdtempSync(join(tmpdir(), "replay-")), name);
+    writeFileSync(file, JSON.stringify(doc));
+    return file;
+  };
+  const cache = (time: unknown, times?: unknown) => ({
+    device_name: "gpu",
+    kernel_name: "k",
+    problem_size: [1],
+    tune_params_keys: ["a"],
+    tune_params: { a: [1, 2] },
+    objective: "time",
+    cache: { "1": { a: 1, time: 1.5, times: [1.4, 1.6] }, "2": { a: 2, time, ...(times === undefined ? {} : { times }) } },
+  });
+
+  it("refuses a Kernel Tuner cache whose time is zero or negative, naming the configuration", () => {
+    for (const time of [0, -2.5]) {
+      const error = oneLineError(() => loadReplayData(write("cache.json", cache(time))), "SPACE_INVALID");
+      expect(error.message).toContain("the time of configuration 2");
+      expect(error.message).toContain(String(time));
+    }
+  });
+
+  it("refuses a sample that is not a positive time", () => {
+    const error = oneLineError(() => loadReplayData(write("cache.json", cache(2, [2.1, -1]))), "SPACE_INVALID");
+    expect(error.message).toContain("the samples of configuration 2");
+  });
+
+  it("refuses a KTT duration that is not positive, and reads a positive one", () => {
+    const ktt = (duration: number) => ({
+      Metadata: { TimeUnit: "Microseconds", Device: "gpu" },
+      Results: [{ KernelName: "k", Status: "Ok", Configuration: [{ Name: "A", Value: 1 }], ComputationResults: [{ Duration: duration }] }],
+    });
+    expect(oneLineError(() => loadReplayData(write("ktt.json", ktt(-30))), "SPACE_INVALID").message).toContain("the time of configuration 1");
+    expect([...loadReplayData(write("ktt.json", ktt(30))).entries.values()][0]!.value).toBeCloseTo(0.03, 12);
   });
 });
