@@ -52,6 +52,9 @@ const RESAMPLES = 400;
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+/** A setting's score on a space: the median over its seeds. */
+const scoreOf = (input: CvInput, candidate: string, space: string): number => median(input.scores(candidate, space));
+
 interface Choice {
   chosen: string;
   mean: number;
@@ -61,7 +64,7 @@ interface Choice {
 }
 
 function choose(input: CvInput, spaces: readonly string[], fold: number): Choice {
-  const means = input.candidates.map((c) => mean(spaces.map((s) => median(input.scores(c, s)))));
+  const means = input.candidates.map((c) => mean(spaces.map((s) => scoreOf(input, c, s))));
   let top = 0;
   means.forEach((m, i) => {
     if (m > means[top]!) top = i;
@@ -96,7 +99,6 @@ export function leaveOneDeviceOut(input: CvInput): CvResult {
   const devices = [...new Set(input.spaces.map(input.deviceOf))];
   const folds: CvFold[] = [];
   const perSpace: CvResult["perSpace"] = {};
-  const scoreOf = (c: string, s: string): number => median(input.scores(c, s));
   devices.forEach((device, fold) => {
     const heldOut = input.spaces.filter((s) => input.deviceOf(s) === device);
     const train = input.spaces.filter((s) => input.deviceOf(s) !== device);
@@ -104,8 +106,8 @@ export function leaveOneDeviceOut(input: CvInput): CvResult {
     const first = input.candidates[0]!;
     const choice = train.length > 0 ? choose(input, train, fold) : { chosen: first, mean: Number.NaN, best: first, bestMean: Number.NaN, standardError: 0 };
     const { chosen } = choice;
-    for (const s of heldOut) perSpace[s] = { chosen, score: scoreOf(chosen, s) };
-    folds.push({ device, heldOut, chosen, trainMean: choice.mean, best: choice.best, bestMean: choice.bestMean, standardError: choice.standardError, heldOutMean: mean(heldOut.map((s) => scoreOf(chosen, s))) });
+    for (const s of heldOut) perSpace[s] = { chosen, score: scoreOf(input, chosen, s) };
+    folds.push({ device, heldOut, chosen, trainMean: choice.mean, best: choice.best, bestMean: choice.bestMean, standardError: choice.standardError, heldOutMean: mean(heldOut.map((s) => scoreOf(input, chosen, s))) });
   });
   const all = choose(input, input.spaces, devices.length);
   return { folds, perSpace, mean: mean(input.spaces.map((s) => perSpace[s]!.score)), inSample: { chosen: all.chosen, mean: all.mean } };
