@@ -7,6 +7,8 @@ import { modelStrategy, type ModelOptions } from "./model.ts";
 import { getStrategy, MODEL_DEFAULTS, STRATEGY_NAMES } from "./registry.ts";
 import type { Strategy } from "./types.ts";
 
+// Every setting above "hybrid-novalues" varies the default as it was before the value features, without them:
+// their runs were measured so, and changing them would change what the page reports for them.
 const CANDIDATE_OPTIONS: Record<string, Partial<ModelOptions>> = {
   // The default before cross-validation chose other settings for campaigns with other devices' data.
   "hybrid-k2n5": { childCandidates: 300 },
@@ -35,6 +37,10 @@ const CANDIDATE_OPTIONS: Record<string, Partial<ModelOptions>> = {
   "hybrid-random5": { childCandidates: 300, randomShare: 0.05, withPriors: { kappa: 1, neighbourhoodOf: 10 } },
   "hybrid-covering": { childCandidates: 300, initialDesign: "covering", withPriors: { kappa: 1, neighbourhoodOf: 10 } },
   "hybrid-thompson1": { childCandidates: 300, thompsonTrees: 1, withPriors: { kappa: 1, neighbourhoodOf: 10 } },
+  // Value features (strategies/value-features.ts), chosen for the default: the default without them, and the
+  // default with batches spread over configurations that differ in at least two parameters.
+  "hybrid-novalues": { childCandidates: 300, withPriors: { kappa: 1, neighbourhoodOf: 10 } },
+  "hybrid-spread2": { childCandidates: 300, valueFeatures: true, batchSpread: 2, withPriors: { kappa: 1, neighbourhoodOf: 10 } },
 };
 
 const built = new Map<string, Strategy>();

@@ -10,6 +10,7 @@ import { coveringDesign } from "./covering-design.ts";
 import { sampleUnvisited } from "./random.ts";
 import { indexedStrategy, keyOfIndices, neighbourRows, priorScores, type SpaceIndex } from "./space-index.ts";
 import { fitForest, MAX_BINS } from "./trees.ts";
+import { valueFeatures } from "./value-features.ts";
 import type { ProposeInput, Strategy } from "./types.ts";
 
 export interface ModelOptions {
@@ -67,6 +68,15 @@ export interface ModelOptions {
    */
   failureAt: number | "median";
   /**
+   * When above 1, a model slot (confidence bound or Thompson-like draw) skips candidates that differ in fewer
+   * than this many parameters from a configuration already in the batch, while others are left: otherwise the
+   * lowest bounds of one batch are mostly one-parameter variations of one configuration along the parameter
+   * with the most values, and a batch measures one direction eight times.
+   */
+  batchSpread: number;
+  /** Give the surrogate the value features of strategies/value-features.ts (powers of two, multiples). */
+  valueFeatures: boolean;
+  /**
    * What changes when other devices' data is given: cross-validation chooses the settings with and without it
    * separately (docs/strategies.md), since a model that starts from another device's ranking needs less exploring.
    */
@@ -115,10 +125,13 @@ function chooseByModel(
   o: ModelOptions,
 ): number[] {
   const d = index.d;
-  const width = prior ? d + 1 : d;
+  const extra = o.valueFeatures ? valueFeatures(input.space, index) : { columns: 0, x: new Float64Array(0) };
+  const own = d + extra.columns;
+  const width = prior ? own + 1 : own;
   // Tree splits work on histograms of small integers: parameters with very many values share bins.
   const binScale = index.cardinality.map((c) => (c > MAX_BINS ? MAX_BINS / c : 1));
-  const feature = (r: number, j: number): number => Math.floor(index.x[r * d + j]! * binScale[j]!);
+  // The configuration's own columns: value indices, then the derived value features.
+  const feature = (r: number, j: number): number => (j < d ? Math.floor(index.x[r * d + j]! * binScale[j]!) : extra.x[r * extra.columns + j - d]!);
   // Training set: log time for valid (times are positive; the log evens out devices and kernels that differ
   // by orders of magnitude), and for failed the log time failureAt gives them.
   const logs = measuredLogTimes(input.history);
@@ -137,8 +150,8 @@ function chooseByModel(
   const y = new Float64Array(n);
   train.forEach((h, i) => {
     const r = rows[h]!;
-    for (let j = 0; j < d; j++) x[i * width + j] = feature(r, j);
-    if (prior) x[i * width + d] = priorBin(prior[r]!);
+    for (let j = 0; j < own; j++) x[i * width + j] = feature(r, j);
+    if (prior) x[i * width + own] = priorBin(prior[r]!);
     const v = input.history[h]!.value;
     y[i] = v !== null && v > 0 ? Math.log(v) : penalty;
   });
@@ -191,8 +204,8 @@ function chooseByModel(
   const q = new Float64Array(width);
   const one = new Float64Array(nTrees);
   candidates.forEach((r, c) => {
-    for (let j = 0; j < d; j++) q[j] = feature(r, j);
-    if (prior) q[d] = priorBin(prior[r]!);
+    for (let j = 0; j < own; j++) q[j] = feature(r, j);
+    if (prior) q[own] = priorBin(prior[r]!);
     forest.predictInto(q, 0, one);
     preds.set(one, c * nTrees);
     let m = 0;
@@ -205,16 +218,20 @@ function chooseByModel(
   });
   const taken = new Uint8Array(candidates.length);
   const out: number[] = [];
+  const tooClose = (c: number): boolean => o.batchSpread > 1 && out.some((p) => differingParameters(index, candidates[c]!, p) < o.batchSpread);
   const argmin = (score: (c: number) => number): void => {
     let best = -1;
     let bestScore = Infinity;
-    for (let c = 0; c < candidates.length; c++) {
-      if (taken[c]) continue;
-      const s = score(c);
-      if (s < bestScore || (s === bestScore && best >= 0 && candidates[c]! < candidates[best]!)) {
-        bestScore = s;
-        best = c;
+    for (const spread of o.batchSpread > 1 ? [true, false] : [false]) {
+      for (let c = 0; c < candidates.length; c++) {
+        if (taken[c] || (spread && tooClose(c))) continue;
+        const s = score(c);
+        if (s < bestScore || (s === bestScore && best >= 0 && candidates[c]! < candidates[best]!)) {
+          bestScore = s;
+          best = c;
+        }
       }
+      if (best >= 0) break;
     }
     if (best >= 0) {
       taken[best] = 1;
@@ -271,18 +288,18 @@ function chooseByModel(
   return out;
 }
 
+function differingParameters(index: SpaceIndex, a: number, b: number): number {
+  let differ = 0;
+  for (let j = 0; j < index.d; j++) if (index.x[a * index.d + j] !== index.x[b * index.d + j]) differ++;
+  return differ;
+}
+
 /** Candidates (by position) differing from each of `from` in at least `fraction` of the parameters. */
 function distantCandidates(index: SpaceIndex, candidates: readonly number[], from: readonly number[], fraction: number): number[] {
-  const d = index.d;
-  const need = Math.max(1, Math.ceil(fraction * d));
+  const need = Math.max(1, Math.ceil(fraction * index.d));
   const out: number[] = [];
   candidates.forEach((r, c) => {
-    const far = from.every((f) => {
-      let differ = 0;
-      for (let j = 0; j < d; j++) if (index.x[r * d + j] !== index.x[f * d + j]) differ++;
-      return differ >= need;
-    });
-    if (far) out.push(c);
+    if (from.every((f) => differingParameters(index, r, f) >= need)) out.push(c);
   });
   return out;
 }

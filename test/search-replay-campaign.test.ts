@@ -14,7 +14,7 @@ import { scoreBaseline, scoreRun } from "../strategies/score.ts";
 import type { Observation, ProposeInput, Strategy } from "../strategies/types.ts";
 
 const DATA = join(import.meta.dirname, "..", "data", "spaces");
-const convolution = loadReplayData(join(DATA, "convolution", "MI250X.json.gz"));
+const convolution = loadReplayData(join(DATA, "convolution", "A4000.json.gz"));
 const pnpoly = loadReplayData(join(DATA, "pnpoly", "RTX_3090.json.gz"));
 const specOf = (data: ReplayData, t1: string) => specFromSpaceFile(join(DATA, "t1", `${t1}.json`), [data]);
 
@@ -24,6 +24,8 @@ function run(data: ReplayData, t1: string, strategy: Strategy, seed: number, bud
 
 describe("a replay campaign on measured GPU data", () => {
   it("with the default strategy beats random search on the convolution space", async () => {
+    // RTX A4000's space (budget 356) rather than MI250X's (budget 57): over four seeds the mean must differ by
+    // far more than which basin a seed happens to land in, and on a 57-evaluation budget it does not.
     const spec = specOf(convolution, "convolution_milo");
     const baseline = scoreBaseline(spaceFromSpec(spec).validConfigs().map((c) => convolution.entries.get(convolution.space.key(c))!.value));
     const score = async (name: string): Promise<number> => {
@@ -31,7 +33,7 @@ describe("a replay campaign on measured GPU data", () => {
       for (let seed = 0; seed < 4; seed++) sum += scoreRun(baseline, (await run(convolution, "convolution_milo", getStrategy(name), seed, baseline.budget)).trace);
       return sum / 4;
     };
-    expect(await score(DEFAULT_STRATEGY)).toBeGreaterThan((await score("random")) + 0.2);
+    expect(await score(DEFAULT_STRATEGY)).toBeGreaterThan((await score("random")) + 0.5);
   });
 
   it("counts failed configurations against the budget, as null in the trace", async () => {
