@@ -27,7 +27,7 @@ export function valueFeatures(space: SearchSpace, index: SpaceIndex): ValueFeatu
     if (values.length < 3 || !values.every((v) => typeof v === "number" && Number.isSafeInteger(v) && v > 0)) return;
     const ints = values as number[];
     const twos = ints.map(twoAdicExponent);
-    const powers = ints.map((v) => (v & (v - 1)) === 0 && v <= 2 ** 30 ? 1 : 0);
+    const powers = ints.map((v, i) => (v === 2 ** twos[i]! ? 1 : 0));
     if (!orderedLike(ints, twos)) derived.push({ param: j, byValue: twos });
     if (powers.includes(0) && powers.includes(1)) derived.push({ param: j, byValue: powers });
   });
