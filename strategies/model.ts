@@ -10,7 +10,7 @@ import { coveringDesign } from "./covering-design.ts";
 import { sampleUnvisited } from "./random.ts";
 import { indexedStrategy, keyOfIndices, neighbourRows, priorScores, type SpaceIndex } from "./space-index.ts";
 import { fitForest, MAX_BINS } from "./trees.ts";
-import { valueFeatures } from "./value-features.ts";
+import { valueFeatures, type ValueFeatures } from "./value-features.ts";
 import type { ProposeInput, Strategy } from "./types.ts";
 
 export interface ModelOptions {
@@ -83,6 +83,8 @@ export interface ModelOptions {
   withPriors?: Partial<Omit<ModelOptions, "name" | "transfer" | "learnsFailures" | "withPriors">>;
 }
 
+const NO_VALUE_FEATURES: ValueFeatures = { columns: 0, x: new Float64Array(0) };
+
 export function modelStrategy(o: ModelOptions): Strategy {
   return indexedStrategy(o.name, 0x4d4f444c, (input, { rng, index, rows }) => {
     const visited = new Uint8Array(index.configs.length);
@@ -125,7 +127,7 @@ function chooseByModel(
   o: ModelOptions,
 ): number[] {
   const d = index.d;
-  const extra = o.valueFeatures ? valueFeatures(input.space, index) : { columns: 0, x: new Float64Array(0) };
+  const extra = o.valueFeatures ? valueFeatures(input.space, index) : NO_VALUE_FEATURES;
   const own = d + extra.columns;
   const width = prior ? own + 1 : own;
   // Tree splits work on histograms of small integers: parameters with very many values share bins.
@@ -288,6 +290,7 @@ function chooseByModel(
   return out;
 }
 
+/** How many parameters rows `a` and `b` of the index set differently. */
 function differingParameters(index: SpaceIndex, a: number, b: number): number {
   let differ = 0;
   for (let j = 0; j < index.d; j++) if (index.x[a * index.d + j] !== index.x[b * index.d + j]) differ++;

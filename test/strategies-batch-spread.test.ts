@@ -1,5 +1,5 @@
 // Batch spread: with batchSpread 2 the model's picks of one batch differ pairwise in at least two parameters,
-// where without it most of a batch are one-parameter variations of the same configuration.
+// where without it batches hold one-parameter variations of each other.
 
 import { describe, expect, it } from "vitest";
 import { makeRng } from "../core/rng.ts";
