@@ -5,7 +5,7 @@
 
 import type { EvalResult, EvalStatus } from "../harness/types.ts";
 import { canonicalParams } from "../harness/variant.ts";
-import type { LedgerEntry } from "../results/types.ts";
+import type { EvaluationRecord, LedgerEntry } from "../results/types.ts";
 import type { SearchSpace } from "../spaces/types.ts";
 import type { Params } from "../specs/schema.ts";
 
@@ -118,9 +118,37 @@ export function blamePatterns(failures: readonly FailureOutcome[], successes: re
   );
 }
 
+/** True when the entry generalises beyond one configuration (and so removes part of the space). */
+export function isGeneralised(entry: LedgerEntry, parameterCount: number): boolean {
+  const keys = Object.keys(entry.pattern).length;
+  return keys > 0 && keys < parameterCount;
+}
+
+/**
+ * The configurations that ran on a device and never failed there, from all its evaluations (confirmations
+ * included: a variant whose confirmation failed was not a success). Template instantiations only: a
+ * rewrite's result says nothing about the parameters. An infrastructure error says nothing about the kernel.
+ */
+export function cleanSuccesses(evaluations: readonly EvaluationRecord[]): Params[] {
+  const templates = evaluations.filter((e) => e.origin === "template" && e.status !== "infra_error");
+  const failed = new Set(templates.filter((e) => e.status !== "ok").map((e) => `${e.device}|${e.variantHash}`));
+  const out = new Map<string, Params>();
+  for (const e of templates) if (e.status === "ok" && !failed.has(`${e.device}|${e.variantHash}`)) out.set(`${e.device}|${e.variantHash}`, e.params);
+  return [...out.values()];
+}
+
+/**
+ * The entries that still stand: without the patterns a success matches. A blamed pattern claims that no
+ * configuration in it runs; one that did (a probe, agents/ledger-probe.ts) disproves it, and the
+ * configurations it removed are searchable again. The entries stay in the store, for the report.
+ */
+export function standingLedger(ledger: readonly LedgerEntry[], successes: readonly Params[]): LedgerEntry[] {
+  return ledger.filter((e) => Object.keys(e.pattern).length === 0 || !successes.some((s) => matchesPattern(s, e.pattern)));
+}
+
 /** True when the configuration matches a generalised ledger pattern (one covering more than one configuration). */
 export function blockedByLedger(config: Params, ledger: readonly LedgerEntry[], parameterCount: number): LedgerEntry | undefined {
-  return ledger.find((e) => Object.keys(e.pattern).length > 0 && Object.keys(e.pattern).length < parameterCount && matchesPattern(config, e.pattern));
+  return ledger.find((e) => isGeneralised(e, parameterCount) && matchesPattern(config, e.pattern));
 }
 
 /**
@@ -133,7 +161,7 @@ const restricted = new WeakMap<SearchSpace, Map<string, SearchSpace>>();
 /** The search space without the configurations the ledger already blames, so no strategy proposes them. */
 export function restrictSpace(space: SearchSpace, ledger: readonly LedgerEntry[]): SearchSpace {
   const count = space.parameters.length;
-  const blocking = ledger.filter((e) => Object.keys(e.pattern).length > 0 && Object.keys(e.pattern).length < count);
+  const blocking = ledger.filter((e) => isGeneralised(e, count));
   if (blocking.length === 0) return space;
   const signature = blocking.map((e) => patternKey(e.pattern)).join("\n");
   const known = restricted.get(space) ?? new Map<string, SearchSpace>();

@@ -4,7 +4,8 @@
 import { makeVariant, resolveParams } from "../harness/variant.ts";
 import type { CampaignContext, DeviceProgress } from "./context.ts";
 import { countedEvaluations, observations } from "./history.ts";
-import { blockedByLedger } from "./ledger.ts";
+import { blockedByLedger, cleanSuccesses, standingLedger } from "./ledger.ts";
+import { ledgerProbe, type LedgerProbe } from "./ledger-probe.ts";
 import { storePriors } from "./priors.ts";
 import type { EvaluationRecord } from "../results/types.ts";
 import type { PlanInput, Proposal } from "./types.ts";
@@ -22,13 +23,21 @@ export function planInput(ctx: CampaignContext, progress: DeviceProgress, record
     history: observations(records, ctx.settings.constraints),
     incumbent: progress.incumbent,
     baselineMs: progress.baseline?.medianMs ?? null,
-    ledger: ctx.store.ledger(ctx.campaignId).filter((e) => e.device === progress.device),
+    ledger: standingLedger(
+      ctx.store.ledger(ctx.campaignId).filter((e) => e.device === progress.device),
+      cleanSuccesses(ctx.store.evaluations(ctx.campaignId, { device: progress.device })),
+    ),
     diagnosis: progress.diagnosis,
     count,
     seed: ctx.settings.seed,
     budget: { total: ctx.settings.budget, used: records.length },
     priors: [...storePriors(ctx.store, ctx.spec.name, progress.device, ctx.space), ...ctx.priors],
   };
+}
+
+/** Template instantiations: what parameter patterns are learned from and tested on (a rewrite's failure is its idea's). */
+function templates(records: readonly EvaluationRecord[]): EvaluationRecord[] {
+  return records.filter((r) => r.origin === "template");
 }
 
 /** A model proposal that came to nothing, recorded so the report can say how many there were. */
@@ -66,17 +75,20 @@ export async function planDevice(ctx: CampaignContext, progress: DeviceProgress)
   }
   const proposals: Proposal[] = [];
   // Template instantiations already measured cost nothing to recognise here (the coder checks hashes too).
-  const keys = new Set(records.filter((r) => r.origin === "template").map((r) => `${ctx.space.key(r.params)}|`));
+  const keys = new Set(templates(records).map((r) => `${ctx.space.key(r.params)}|`));
   const input = planInput(ctx, progress, records, count);
   const ledger = input.ledger;
-  const planned = await device.planner.plan({ ...input, onRefused: (r) => recordRefusal(ctx, progress.device, "planner", r) });
-  for (const proposal of planned) {
+  // A strategy that learns from failures searches the whole space: the ledger advises it and needs no probe.
+  const probe = device.planner.learnsFailures === true ? null : ledgerProbe(ctx.space, ledger, templates(records).map((r) => r.params), ctx.settings.budget);
+  const probing: Proposal | null = probe && { params: probe.params, proposedBy: "strategy", rationale: probeRationale(probe) };
+  const planned = await device.planner.plan({ ...input, count: probing && count > 1 ? count - 1 : count, onRefused: (r) => recordRefusal(ctx, progress.device, "planner", r) });
+  for (const proposal of probing ? [probing, ...planned] : planned) {
     const key = `${ctx.space.key(proposal.params)}|${proposal.idea ?? ""}`;
     // Model planners see the ledger as text and may still propose a blamed setting; parameter-only
     // proposals matching a generalised pattern are dropped here at no cost, unless they come from a strategy
     // that learns from failures itself and chose to search the whole space.
     const advised = device.planner.learnsFailures === true && proposal.proposedBy === "strategy";
-    const blocked = !advised && proposal.idea === undefined && blockedByLedger(proposal.params, ledger, ctx.space.parameters.length);
+    const blocked = !advised && proposal !== probing && proposal.idea === undefined && blockedByLedger(proposal.params, ledger, ctx.space.parameters.length);
     const reason = keys.has(key) ? "already_measured" : blocked ? "ledgered_failure" : null;
     if (reason !== null) {
       if (proposal.proposedBy === "model") recordRefusal(ctx, progress.device, "planner", { reason, detail: `${ctx.space.key(proposal.params)} dropped by the planner` });
@@ -87,4 +99,9 @@ export async function planDevice(ctx: CampaignContext, progress: DeviceProgress)
   }
   if (proposals.length === 0) return { proposals: [], batch: [], explored: used, stopReason: "exhausted" };
   return { proposals: proposals.slice(0, count), batch: [], explored: used };
+}
+
+function probeRationale(probe: LedgerProbe): string {
+  const shared = Object.entries(probe.entry.pattern).map(([k, v]) => `${k}=${v}`).join(", ");
+  return `tests the ledger's blame of ${shared} (${probe.entry.occurrences} ${probe.entry.status} failures): the configuration there least like them`;
 }

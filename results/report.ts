@@ -77,7 +77,7 @@ export function writeReport(store: Store, campaignId: string, outDir: string, op
       deviceSection(device, profiles.find((p) => p.name === device), evaluations, best.get(device) ?? null, headlines.get(device)!, spec?.baseline ?? null, options.topK ?? 10, store, costs, proofs),
     ),
     ...paretoSection(campaign, evaluations),
-    ...ledgerSection(store, campaignId),
+    ...ledgerSection(store, campaignId, evaluations),
     ...modelSection(store, campaignId, evaluations, costs),
     "## Files",
     "",
@@ -208,13 +208,21 @@ function deviceSection(
   return out;
 }
 
-function ledgerSection(store: Store, campaignId: string): string[] {
-  const lessons = ledgerLessons(store.ledger(campaignId));
+function ledgerSection(store: Store, campaignId: string, evaluations: readonly EvaluationRecord[]): string[] {
+  const lessons = ledgerLessons(store.ledger(campaignId), evaluations);
   if (lessons.length === 0) return ["## Ledger", "", "No failure lessons recorded.", ""];
-  const out = ["## Ledger", "", `${lessons.length} distinct lessons (most frequent first, at most 20 shown).`, "", "| device | status | pattern | occurrences | lesson |", "|---|---|---|---|---|"];
+  const out = [
+    "## Ledger",
+    "",
+    `${lessons.length} distinct lessons (most frequent first, at most 20 shown). A lesson stands until a configuration it blames runs; the campaign measures one to test each blame that removes enough of the space.`,
+    "",
+    "| device | status | pattern | occurrences | lesson | stands |",
+    "|---|---|---|---|---|---|",
+  ];
   for (const l of lessons.slice(0, 20)) {
     const what = l.idea ? `${l.idea}: ${l.message}` : l.message;
-    out.push(`| ${l.device} | ${l.status} | ${cell(params(l.pattern) || "(any)")} | ${l.occurrences} | ${cell(truncate(what, 160))} |`);
+    const stands = l.liftedBy ? `no: ${cell(params(l.liftedBy))} ran` : "yes";
+    out.push(`| ${l.device} | ${l.status} | ${cell(params(l.pattern) || "(any)")} | ${l.occurrences} | ${cell(truncate(what, 160))} | ${stands} |`);
   }
   return [...out, ""];
 }

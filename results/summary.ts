@@ -3,6 +3,7 @@
 // report, the dispatch export and the CLI's status output alike, so they can never disagree.
 
 import type { CompileStats, EvalStatus, Roofline } from "../harness/types.ts";
+import { cleanSuccesses, matchesPattern } from "../agents/ledger.ts";
 import { canonicalParams } from "../harness/variant.ts";
 import { evidenceOf } from "./evidence.ts";
 import type { Params } from "../specs/schema.ts";
@@ -193,16 +194,28 @@ export interface LedgerLesson {
   /** Highest occurrence count recorded for this lesson (entries are appended as counts grow). */
   occurrences: number;
   idea?: string;
+  /**
+   * A configuration matching the pattern that later ran on the device (the ledger's probe, usually): the
+   * lesson was disproved and no longer restricts the search (agents/ledger.ts, standingLedger).
+   */
+  liftedBy?: Params;
 }
 
-/** One line per distinct lesson (device, status, pattern, idea), most frequent first. */
-export function ledgerLessons(entries: readonly LedgerEntry[]): LedgerLesson[] {
+/** One line per distinct lesson (device, status, pattern, idea), most frequent first; `evaluations` say which were lifted. */
+export function ledgerLessons(entries: readonly LedgerEntry[], evaluations: readonly EvaluationRecord[] = []): LedgerLesson[] {
   const lessons = new Map<string, LedgerLesson>();
+  const ran = new Map<string, Params[]>();
+  const ranOn = (device: string): Params[] => {
+    let hit = ran.get(device);
+    if (!hit) ran.set(device, (hit = cleanSuccesses(evaluations.filter((e) => e.device === device))));
+    return hit;
+  };
   for (const e of entries) {
     const key = [e.device, e.status, canonicalParams(e.pattern), e.idea ?? ""].join("|");
     const prior = lessons.get(key);
     const occurrences = Math.max(prior?.occurrences ?? 0, e.occurrences);
-    lessons.set(key, { status: e.status, pattern: e.pattern, device: e.device, message: e.message, occurrences, ...(e.idea ? { idea: e.idea } : {}) });
+    const liftedBy = Object.keys(e.pattern).length > 0 ? ranOn(e.device).find((p) => matchesPattern(p, e.pattern)) : undefined;
+    lessons.set(key, { status: e.status, pattern: e.pattern, device: e.device, message: e.message, occurrences, ...(e.idea ? { idea: e.idea } : {}), ...(liftedBy ? { liftedBy } : {}) });
   }
   return [...lessons.values()].sort((a, b) => b.occurrences - a.occurrences);
 }

@@ -166,7 +166,7 @@ export class CampaignReader {
       timeBudgetSeconds: config.timeBudgetSeconds ?? null,
       models: config.models ?? null,
       perDevice,
-      ledger: ledgerLessons(this.store.ledger(id)).slice(0, 50),
+      ledger: ledgerLessons(this.store.ledger(id), this.store.evaluations(id)).slice(0, 50),
     };
     return detail;
   }

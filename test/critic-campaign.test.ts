@@ -69,7 +69,7 @@ describe("the critic on real measurements", () => {
     expect(outcome.best!.ci[1]).toBeGreaterThanOrEqual(outcome.best!.medianMs);
   });
 
-  it("learns the failing setting from two failures and never pays for it again", async () => {
+  it("learns the failing setting from two failures, tests it once, and never pays for it again", async () => {
     const { outcome, evaluations, ledger, planner } = await campaign(
       "ledger",
       [
@@ -77,21 +77,28 @@ describe("the critic on real measurements", () => {
         [broken(4, 1), plain(2, 4)],
         // A third broken variant (blamed by the ledger) and the baseline again (already measured).
         [broken(2, 4), plain(1, 16), plain(4, 4)],
+        [broken(1, 1), plain(1, 4)],
       ],
-      { budget: 6 },
+      { budget: 8 },
     );
     const explore = evaluations.filter((e) => e.purpose === "explore");
-    expect(explore.filter((e) => e.status === "compile_error").map((e) => e.params)).toEqual([broken(1, 4), broken(4, 1)]);
+    // The third compile error is the ledger's probe (agents/ledger-probe.ts), beside the planner's proposals
+    // in the round after the blame: the broken configuration least like the two failures. It fails too, so the
+    // blame stands and the fourth round's broken proposal is dropped.
+    expect(explore.filter((e) => e.status === "compile_error").map((e) => e.params)).toEqual([broken(1, 4), broken(4, 1), broken(2, 16)]);
+    expect(explore.map((e) => e.params).slice(5)).toEqual([broken(2, 16), plain(4, 4), plain(1, 4)]);
     expect(explore.some((e) => e.params.UNROLL === 2 && e.params.PASSES === 4 && e.params.FLAVOR === "broken")).toBe(false);
+    expect(explore.some((e) => e.params.UNROLL === 1 && e.params.PASSES === 1 && e.params.FLAVOR === "broken")).toBe(false);
     expect(explore.filter((e) => e.params.PASSES === 16 && e.params.UNROLL === 1)).toHaveLength(1);
     const learned = ledger.find((e) => Object.keys(e.pattern).length === 1);
     expect(learned).toMatchObject({ status: "compile_error", pattern: { FLAVOR: "broken" }, occurrences: 2 });
     expect(learned!.message).toContain("#error");
-    // The planner was shown the lesson before the third round.
+    // The planner was shown the lesson before the third round, and it still stood before the fourth.
     expect(planner.asked[2]!.ledger.some((e) => e.pattern.FLAVOR === "broken" && Object.keys(e.pattern).length === 1)).toBe(true);
+    expect(planner.asked[3]!.ledger.some((e) => e.pattern.FLAVOR === "broken" && Object.keys(e.pattern).length === 1)).toBe(true);
     // Only verified variants become incumbent: the best is a plain one.
     expect(outcome.best?.params.FLAVOR).toBe("plain");
-    expect(outcome.evaluations).toBe(6);
-    expect(outcome.devices[0]!.failures).toEqual({ compile_error: 2 });
+    expect(outcome.evaluations).toBe(8);
+    expect(outcome.devices[0]!.failures).toEqual({ compile_error: 3 });
   });
 });

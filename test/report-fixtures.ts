@@ -76,6 +76,8 @@ export function buildNight(dir: string): NightFixture {
   store.appendLedger(id, { status: "compile_error", pattern: { UNROLL: 8 }, message: "UNROLL=8 does not compile", variantHash: u8.hash, device: "cpu-a", occurrences: 1 });
   store.appendLedger(id, { status: "compile_error", pattern: { UNROLL: 8 }, message: "UNROLL=8 does not compile", variantHash: u8.hash, device: "cpu-a", occurrences: 2 });
   store.appendLedger(id, { status: "wrong_result", pattern: { UNROLL: 8, BLOCK: 32 }, message: "skips the tail | wrong for N % 8 != 0", variantHash: u8b32.hash, device: "cpu-a", occurrences: 1 });
+  // A blame a later success disproved: BLOCK=32 ran cleanly after it was blamed (u8b32 did too, but its confirmation failed).
+  store.appendLedger(id, { status: "timeout", pattern: { BLOCK: 32 }, message: "2 timeout failures share BLOCK=32 and no success does", variantHash: u8b32.hash, device: "cpu-a", occurrences: 2 });
   store.appendModelCall({ campaignId: id, role: "coder", model: "test-model", tokensIn: 1200, tokensOut: 400, latencyMs: 900, costUsd: 0.0123, ok: true, variantHash: rewrite.hash });
   store.appendModelCall({ campaignId: id, role: "planner", model: "test-model", tokensIn: 800, tokensOut: 100, latencyMs: 500, costUsd: 0.004, ok: false, error: "schema mismatch" });
   store.setCampaignState(id, "finished", "budget");

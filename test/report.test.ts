@@ -127,8 +127,10 @@ describe("writeReport", () => {
   });
 
   it("summarises ledger lessons once each and model calls with their cost", () => {
-    expect(markdown).toContain("2 distinct lessons");
-    expect(markdown).toMatch(/\| cpu-a \| compile_error \| UNROLL=8 \| 2 \|/);
+    expect(markdown).toContain("3 distinct lessons");
+    expect(markdown).toMatch(/\| cpu-a \| compile_error \| UNROLL=8 \| 2 \| .* \| yes \|/);
+    // u8b32 ran but failed its confirmation, which does not lift UNROLL=8; u4b32 ran cleanly and lifts BLOCK=32.
+    expect(markdown).toMatch(/\| cpu-a \| timeout \| BLOCK=32 \| 2 \| .* \| no: UNROLL=4, BLOCK=32 ran \|/);
     expect(markdown).toContain("skips the tail \\| wrong for N % 8 != 0");
     expect(markdown).toContain("2 calls, total cost $0.0163; 1 model-rewritten variants were evaluated.");
     expect(markdown).toMatch(/\| planner \| test-model \| 1 \| 1 \|/);

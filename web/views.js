@@ -99,8 +99,24 @@ function ledger(lessons) {
   return el(
     "table",
     {},
-    el("thead", {}, el("tr", {}, ["device", "status", "pattern", "seen", "lesson"].map((h) => el("th", {}, h)))),
-    el("tbody", {}, lessons.slice(0, LEDGER_ROWS).map((l) => el("tr", {}, el("td", {}, l.device), el("td", {}, l.status), el("td", {}, params(l.pattern) || "(any)"), el("td", {}, l.occurrences), el("td", {}, l.idea ? `${l.idea}: ${l.message}` : l.message)))),
+    el("thead", {}, el("tr", {}, ["device", "status", "pattern", "seen", "lesson", "stands"].map((h) => el("th", {}, h)))),
+    el(
+      "tbody",
+      {},
+      lessons.slice(0, LEDGER_ROWS).map((l) =>
+        el(
+          "tr",
+          {},
+          el("td", {}, l.device),
+          el("td", {}, l.status),
+          el("td", {}, params(l.pattern) || "(any)"),
+          el("td", {}, l.occurrences),
+          el("td", {}, l.idea ? `${l.idea}: ${l.message}` : l.message),
+          // A lesson a later success matches no longer restricts the search (the ledger's probe ran there).
+          el("td", {}, l.liftedBy ? `no: ${params(l.liftedBy)} ran` : "yes"),
+        ),
+      ),
+    ),
   );
 }
 
