@@ -9,7 +9,8 @@
 import type { Params } from "../specs/schema.ts";
 import type { SearchSpace } from "../spaces/types.ts";
 import type { LedgerEntry } from "../results/types.ts";
-import { blockedByLedger, isGeneralised, matchesPattern } from "./ledger.ts";
+import { matchesPattern } from "../results/ledger-match.ts";
+import { blockedByLedger, isGeneralised } from "./ledger.ts";
 
 export interface LedgerProbe {
   params: Params;

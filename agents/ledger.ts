@@ -5,7 +5,8 @@
 
 import type { EvalResult, EvalStatus } from "../harness/types.ts";
 import { canonicalParams } from "../harness/variant.ts";
-import type { EvaluationRecord, LedgerEntry } from "../results/types.ts";
+import { matchesPattern } from "../results/ledger-match.ts";
+import type { LedgerEntry } from "../results/types.ts";
 import type { SearchSpace } from "../spaces/types.ts";
 import type { Params } from "../specs/schema.ts";
 
@@ -28,11 +29,6 @@ export interface BlamedPattern {
 const MAX_ENUMERATED_KEYS = 12;
 /** Only the most recent failures of a kind are paired, so a long campaign stays cheap. */
 const MAX_FAILURES_PAIRED = 200;
-
-export function matchesPattern(params: Params, pattern: Params): boolean {
-  const keys = Object.keys(pattern);
-  return keys.length > 0 && keys.every((k) => k in params && String(params[k]) === String(pattern[k]));
-}
 
 export function patternKey(pattern: Params): string {
   return canonicalParams(pattern);
@@ -122,19 +118,6 @@ export function blamePatterns(failures: readonly FailureOutcome[], successes: re
 export function isGeneralised(entry: LedgerEntry, parameterCount: number): boolean {
   const keys = Object.keys(entry.pattern).length;
   return keys > 0 && keys < parameterCount;
-}
-
-/**
- * The configurations that ran on a device and never failed there, from all its evaluations (confirmations
- * included: a variant whose confirmation failed was not a success). Template instantiations only: a
- * rewrite's result says nothing about the parameters. An infrastructure error says nothing about the kernel.
- */
-export function cleanSuccesses(evaluations: readonly EvaluationRecord[]): Params[] {
-  const templates = evaluations.filter((e) => e.origin === "template" && e.status !== "infra_error");
-  const failed = new Set(templates.filter((e) => e.status !== "ok").map((e) => `${e.device}|${e.variantHash}`));
-  const out = new Map<string, Params>();
-  for (const e of templates) if (e.status === "ok" && !failed.has(`${e.device}|${e.variantHash}`)) out.set(`${e.device}|${e.variantHash}`, e.params);
-  return [...out.values()];
 }
 
 /**

@@ -4,7 +4,8 @@
 import { makeVariant, resolveParams } from "../harness/variant.ts";
 import type { CampaignContext, DeviceProgress } from "./context.ts";
 import { countedEvaluations, observations } from "./history.ts";
-import { blockedByLedger, cleanSuccesses, standingLedger } from "./ledger.ts";
+import { cleanSuccesses } from "../results/ledger-match.ts";
+import { blockedByLedger, standingLedger } from "./ledger.ts";
 import { ledgerProbe, type LedgerProbe } from "./ledger-probe.ts";
 import { storePriors } from "./priors.ts";
 import type { EvaluationRecord } from "../results/types.ts";

@@ -3,7 +3,8 @@
 // settings themselves), on random histories.
 
 import { describe, expect, it } from "vitest";
-import { blamePatterns, matchesPattern, patternKey, type FailureOutcome } from "../agents/ledger.ts";
+import { blamePatterns, patternKey, type FailureOutcome } from "../agents/ledger.ts";
+import { matchesPattern } from "../results/ledger-match.ts";
 import type { Params } from "../specs/schema.ts";
 import { testSeed } from "./support/seed.ts";
 
