@@ -32,13 +32,16 @@ export function ledgerProbe(space: SearchSpace, ledger: readonly LedgerEntry[], 
   if (due.length === 0) return null;
   const taken = new Set(measured.map((m) => space.key(m)));
   const valid = space.validConfigs();
-  const worth = valid.length / Math.max(1, budget);
+  const need = Math.max(1, valid.length / Math.max(1, budget));
   let best: { entry: LedgerEntry; open: Params[] } | null = null;
   for (const entry of due) {
     // What the probe may pick: unmeasured, in the pattern, and not removed by another standing pattern.
+    // Patterns too small to be worth a probe stay due every round, so they are turned away on the cheap count.
+    const covered = valid.filter((c) => matchesPattern(c, entry.pattern));
+    if (covered.length < need) continue;
     const others = generalised.filter((e) => e !== entry);
-    const open = valid.filter((c) => matchesPattern(c, entry.pattern) && !taken.has(space.key(c)) && !blockedByLedger(c, others, count));
-    if (open.length >= Math.max(1, worth) && (best === null || open.length > best.open.length)) best = { entry, open };
+    const open = covered.filter((c) => !taken.has(space.key(c)) && !blockedByLedger(c, others, count));
+    if (open.length >= need && (best === null || open.length > best.open.length)) best = { entry, open };
   }
   if (best === null) return null;
   const failures = measured.filter((m) => matchesPattern(m, best.entry.pattern));
