@@ -3,8 +3,8 @@
 
 import { makeVariant, resolveParams } from "../harness/variant.ts";
 import type { CampaignContext, DeviceProgress } from "./context.ts";
-import { countedEvaluations, observations } from "./history.ts";
 import { cleanSuccesses } from "../results/ledger-match.ts";
+import { countedEvaluations, observations } from "./history.ts";
 import { blockedByLedger, standingLedger } from "./ledger.ts";
 import { ledgerProbe, type LedgerProbe } from "./ledger-probe.ts";
 import { storePriors } from "./priors.ts";
@@ -82,7 +82,8 @@ export async function planDevice(ctx: CampaignContext, progress: DeviceProgress)
   // A strategy that learns from failures searches the whole space: the ledger advises it and needs no probe.
   const probe = device.planner.learnsFailures === true ? null : ledgerProbe(ctx.space, ledger, templates(records).map((r) => r.params), ctx.settings.budget);
   const probing: Proposal | null = probe && { params: probe.params, proposedBy: "strategy", rationale: probeRationale(probe) };
-  const planned = await device.planner.plan({ ...input, count: probing && count > 1 ? count - 1 : count, onRefused: (r) => recordRefusal(ctx, progress.device, "planner", r) });
+  // A round of one that a probe takes does not ask the planner: a model's proposal would be paid for and dropped.
+  const planned = probing && count === 1 ? [] : await device.planner.plan({ ...input, count: probing ? count - 1 : count, onRefused: (r) => recordRefusal(ctx, progress.device, "planner", r) });
   for (const proposal of probing ? [probing, ...planned] : planned) {
     const key = `${ctx.space.key(proposal.params)}|${proposal.idea ?? ""}`;
     // Model planners see the ledger as text and may still propose a blamed setting; parameter-only

@@ -3,9 +3,9 @@
 // report, the dispatch export and the CLI's status output alike, so they can never disagree.
 
 import type { CompileStats, EvalStatus, Roofline } from "../harness/types.ts";
-import { cleanSuccesses, matchesPattern } from "./ledger-match.ts";
 import { canonicalParams } from "../harness/variant.ts";
 import { evidenceOf } from "./evidence.ts";
+import { cleanSuccesses, matchesPattern } from "./ledger-match.ts";
 import type { Params } from "../specs/schema.ts";
 import type { AcceptedRecord, EvaluationRecord, EvidenceLevel, LedgerEntry, ModelCallRecord, ProofSummary } from "./types.ts";
 

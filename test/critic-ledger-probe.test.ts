@@ -95,4 +95,27 @@ describe("a campaign whose ledger blames a setting on two failures", () => {
     // From then on the strategy sees tile_size=20 again.
     expect(sawTile20.at(-1)).toBe(true);
   });
+
+  it("gives a round of one to the probe without asking the planner", async () => {
+    // One configuration per round: the baseline, the two failures (the blame follows the second), the probe.
+    const askedAt: number[] = [];
+    const scripted: Strategy = {
+      name: "scripted-one",
+      propose: (input: ProposeInput) => {
+        askedAt.push(input.budget.used);
+        const seen = new Set(input.history.map((o) => input.space.key(o.config)));
+        const next = [...first, ...input.space.validConfigs()].find((c) => input.space.isValid(c) && !seen.has(input.space.key(c)));
+        return next ? [next] : [];
+      },
+    };
+    // A budget of 40 makes a probe worth it for a pattern of at least 4092 / 40 configurations (372 here).
+    const { decisions } = await runReplayCampaign({ data, spec, strategy: scripted, seed: 0, budget: 40, batch: 1, noisy: false, priors: [] });
+    expect(decisions.explore.slice(1, 3).map((e) => e.status)).toEqual(["runtime_error", "runtime_error"]);
+    expect(decisions.explore[3]).toEqual({ key: expect.stringMatching(/^\d,32,20,[02]$/), status: "ok" });
+    // That success lifts tile_size=20, and the ledger then blames what the two failures share and no success
+    // does, tile_size=20 with use_method=1: probed in the next round, it runs too.
+    expect(decisions.explore[4]).toEqual({ key: expect.stringMatching(/^\d,32,20,1$/), status: "ok" });
+    // Asked before every round after the baseline's but the probes' (the fourth and fifth evaluations).
+    expect(askedAt).toEqual(Array.from({ length: 39 }, (_, i) => i + 1).filter((used) => used !== 3 && used !== 4));
+  });
 });
