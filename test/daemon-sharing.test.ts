@@ -8,7 +8,9 @@ import { openStore } from "../results/store.ts";
 import { ROOT, startTestDaemon, waitForState, type TestDaemon } from "./support/daemon.ts";
 
 const LOCAL_PROFILE = join(ROOT, "test", "fixtures", "test-local-profile.json");
-const BUDGET = 4;
+// Six each: a campaign whose first broken variants get FLAVOR=broken blamed spends one evaluation testing the
+// blame (agents/ledger-probe.ts), a compile error that is never timed; six leave both enough timed variants.
+const BUDGET = 6;
 let d: TestDaemon;
 
 beforeAll(async () => {
