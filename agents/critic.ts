@@ -14,6 +14,7 @@ import { feasible } from "../strategies/objectives.ts";
 import { confirmInterleaved } from "./confirm.ts";
 import type { CampaignContext, DeviceProgress, ResultSummary } from "./context.ts";
 import { countedEvaluations, storedVariant } from "./history.ts";
+import { patternText } from "../results/ledger-match.ts";
 import { blamePatterns, patternKey, type FailureOutcome } from "./ledger.ts";
 import { baselineHash } from "./planner.ts";
 import { gateAcceptance, type Gate } from "./proof-gate.ts";
@@ -68,7 +69,7 @@ function appendLedger(ctx: CampaignContext, device: string, failures: readonly F
     const key = `${blamed.status}|${patternKey(blamed.pattern)}`;
     if (Object.keys(blamed.pattern).length >= parameterCount || known.has(key)) continue;
     known.add(key);
-    const shared = Object.entries(blamed.pattern).map(([k, v]) => `${k}=${v}`).join(", ");
+    const shared = patternText(blamed.pattern);
     ctx.store.appendLedger(ctx.campaignId, {
       status: blamed.status,
       pattern: blamed.pattern,

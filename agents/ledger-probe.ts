@@ -28,7 +28,8 @@ export function ledgerProbe(space: SearchSpace, ledger: readonly LedgerEntry[], 
   const count = space.parameters.length;
   const generalised = ledger.filter((e) => isGeneralised(e, count) && e.idea === undefined);
   if (generalised.length === 0) return null;
-  const due = generalised.filter((e) => measured.filter((m) => matchesPattern(m, e.pattern)).length <= e.occurrences);
+  const inPattern = new Map(generalised.map((e) => [e, measured.filter((m) => matchesPattern(m, e.pattern))]));
+  const due = generalised.filter((e) => inPattern.get(e)!.length <= e.occurrences);
   if (due.length === 0) return null;
   const taken = new Set(measured.map((m) => space.key(m)));
   const valid = space.validConfigs();
@@ -44,8 +45,8 @@ export function ledgerProbe(space: SearchSpace, ledger: readonly LedgerEntry[], 
     if (open.length >= need && (best === null || open.length > best.open.length)) best = { entry, open };
   }
   if (best === null) return null;
-  const failures = measured.filter((m) => matchesPattern(m, best.entry.pattern));
-  return { params: farthestFrom(space, best.open, failures), entry: best.entry };
+  // Nothing in a standing pattern ran cleanly: what was measured there failed, and the probe keeps away from it.
+  return { params: farthestFrom(space, best.open, inPattern.get(best.entry)!), entry: best.entry };
 }
 
 /**

@@ -3,7 +3,7 @@
 
 import { makeVariant, resolveParams } from "../harness/variant.ts";
 import type { CampaignContext, DeviceProgress } from "./context.ts";
-import { cleanSuccesses } from "../results/ledger-match.ts";
+import { cleanSuccesses, patternText } from "../results/ledger-match.ts";
 import { countedEvaluations, observations } from "./history.ts";
 import { blockedByLedger, standingLedger } from "./ledger.ts";
 import { ledgerProbe, type LedgerProbe } from "./ledger-probe.ts";
@@ -76,11 +76,12 @@ export async function planDevice(ctx: CampaignContext, progress: DeviceProgress)
   }
   const proposals: Proposal[] = [];
   // Template instantiations already measured cost nothing to recognise here (the coder checks hashes too).
-  const keys = new Set(templates(records).map((r) => `${ctx.space.key(r.params)}|`));
+  const measured = templates(records).map((r) => r.params);
+  const keys = new Set(measured.map((params) => `${ctx.space.key(params)}|`));
   const input = planInput(ctx, progress, records, count);
   const ledger = input.ledger;
   // A strategy that learns from failures searches the whole space: the ledger advises it and needs no probe.
-  const probe = device.planner.learnsFailures === true ? null : ledgerProbe(ctx.space, ledger, templates(records).map((r) => r.params), ctx.settings.budget);
+  const probe = device.planner.learnsFailures === true ? null : ledgerProbe(ctx.space, ledger, measured, ctx.settings.budget);
   const probing: Proposal | null = probe && { params: probe.params, proposedBy: "strategy", rationale: probeRationale(probe) };
   // A round of one that a probe takes does not ask the planner: a model's proposal would be paid for and dropped.
   const planned = probing && count === 1 ? [] : await device.planner.plan({ ...input, count: probing ? count - 1 : count, onRefused: (r) => recordRefusal(ctx, progress.device, "planner", r) });
@@ -104,6 +105,5 @@ export async function planDevice(ctx: CampaignContext, progress: DeviceProgress)
 }
 
 function probeRationale(probe: LedgerProbe): string {
-  const shared = Object.entries(probe.entry.pattern).map(([k, v]) => `${k}=${v}`).join(", ");
-  return `tests the ledger's blame of ${shared} (${probe.entry.occurrences} ${probe.entry.status} failures): the configuration there least like them`;
+  return `tests the ledger's blame of ${patternText(probe.entry.pattern)} (${probe.entry.occurrences} ${probe.entry.status} failures): the configuration there least like them`;
 }

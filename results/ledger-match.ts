@@ -11,6 +11,11 @@ export function matchesPattern(params: Params, pattern: Params): boolean {
   return keys.length > 0 && keys.every((k) => k in params && String(params[k]) === String(pattern[k]));
 }
 
+/** A pattern as the ledger's messages and rationales write it: `tile_size=20, use_method=1`. */
+export function patternText(pattern: Params): string {
+  return Object.entries(pattern).map(([k, v]) => `${k}=${v}`).join(", ");
+}
+
 /**
  * The configurations that ran on a device and never failed there, from all its evaluations (confirmations
  * included: a variant whose confirmation failed was not a success). Template instantiations only: a
