@@ -14,7 +14,7 @@ import { feasible } from "../strategies/objectives.ts";
 import { confirmInterleaved } from "./confirm.ts";
 import type { CampaignContext, DeviceProgress, ResultSummary } from "./context.ts";
 import { countedEvaluations, storedVariant } from "./history.ts";
-import { patternText } from "../results/ledger-match.ts";
+import { cleanSuccesses, patternText } from "../results/ledger-match.ts";
 import { blamePatterns, patternKey, type FailureOutcome } from "./ledger.ts";
 import { baselineHash } from "./planner.ts";
 import { gateAcceptance, type Gate } from "./proof-gate.ts";
@@ -64,7 +64,8 @@ function appendLedger(ctx: CampaignContext, device: string, failures: readonly F
   // Parameter patterns are learned from template instantiations only; a rewrite's failure is its idea's.
   const templates = all.filter((r) => r.origin === "template");
   const failed = templates.filter((r) => !isOk(r)).map((r) => ({ variantHash: r.variantHash, params: r.params, status: r.status, message: failureMessage(r.result) }));
-  const succeeded = templates.filter(isOk).map((r) => r.params);
+  // A variant that ran once and then failed its confirmation is no proof that its settings run.
+  const succeeded = cleanSuccesses(ctx.store.evaluations(ctx.campaignId, { device }));
   for (const blamed of blamePatterns(failed, succeeded)) {
     const key = `${blamed.status}|${patternKey(blamed.pattern)}`;
     if (Object.keys(blamed.pattern).length >= parameterCount || known.has(key)) continue;

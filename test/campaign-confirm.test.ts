@@ -85,6 +85,23 @@ describe("confirming a new best", () => {
   });
 });
 
+describe("a variant that fails its confirmation run", () => {
+  it("is no success to the ledger: two failures sharing its setting blame that setting", async () => {
+    const C = hashOf(plain(2, 4));
+    // plain(2, 4) reads fast when explored and computes a wrong result when confirmed; the other UNROLL=2
+    // settings fail outright. Counted as a success it would have shielded UNROLL=2 from any blame.
+    const t = setup("confirm-not-success", [[plain(2, 4)], [plain(2, 1)], [plain(2, 16)]], (v, visit) =>
+      v.hash === C ? (visit === 1 ? around(0.5) : { status: "wrong_result" }) : v.hash === B ? around(1.0) : { status: "wrong_result" },
+    );
+    const outcome = await startCampaign(t.request({ budget: 4 }), t.options());
+    const { ledger, evaluations } = t.read(outcome.campaignId);
+    expect(evaluations).toContainEqual(expect.objectContaining({ variantHash: C, purpose: "confirm", status: "wrong_result" }));
+    expect(evaluations).toContainEqual(expect.objectContaining({ variantHash: C, purpose: "explore", status: "ok" }));
+    expect(ledger).toContainEqual(expect.objectContaining({ status: "wrong_result", pattern: { UNROLL: 2 } }));
+    expect(outcome.best?.variantHash).toBe(B);
+  });
+});
+
 describe("an incumbent that fails its own confirmation run", () => {
   it("is demoted: the latest still-verified incumbent becomes incumbent and parent again, and the store says so", async () => {
     const C1 = hashOf(plain(1, 4));
