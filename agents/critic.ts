@@ -8,13 +8,13 @@
 import { median, medianCI } from "../core/stats.ts";
 import { failureMessage } from "../harness/failure-message.ts";
 import { isKernelFault, type EvalResult } from "../harness/types.ts";
+import { cleanSuccesses, patternText } from "../results/ledger-match.ts";
 import type { EvaluationRecord, Incumbent, StopReason } from "../results/types.ts";
 import type { Params } from "../specs/schema.ts";
 import { feasible } from "../strategies/objectives.ts";
 import { confirmInterleaved } from "./confirm.ts";
 import type { CampaignContext, DeviceProgress, ResultSummary } from "./context.ts";
 import { countedEvaluations, storedVariant } from "./history.ts";
-import { cleanSuccesses, patternText } from "../results/ledger-match.ts";
 import { blamePatterns, patternKey, type FailureOutcome } from "./ledger.ts";
 import { baselineHash } from "./planner.ts";
 import { gateAcceptance, type Gate } from "./proof-gate.ts";
